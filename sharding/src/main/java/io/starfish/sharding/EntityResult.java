@@ -1,0 +1,26 @@
+package io.starfish.sharding;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.starfish.persistence.CborSerializable;
+
+/** An entity's answer to an {@link EntityMessage}. State and replies are already JSON. */
+public sealed interface EntityResult extends CborSerializable {
+
+  /**
+   * The command was applied (its events, if any, are persisted).
+   *
+   * @param version number of events the entity has applied, after this command
+   * @param state the state after this command
+   * @param reply the command's reply
+   */
+  record Accepted(long version, JsonNode state, JsonNode reply) implements EntityResult {}
+
+  /** The current state, for a {@link EntityMessage.GetState}. */
+  record Current(long version, JsonNode state) implements EntityResult {}
+
+  /** A domain rule refused the command (e.g. insufficient funds); nothing was persisted. */
+  record Rejected(String reason) implements EntityResult {}
+
+  /** The command is malformed or has an invalid field; nothing was persisted. */
+  record Invalid(String reason) implements EntityResult {}
+}

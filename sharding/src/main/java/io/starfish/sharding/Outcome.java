@@ -1,0 +1,67 @@
+package io.starfish.sharding;
+
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * What a command handler decided: persist events (and reply), or refuse. Returned by {@link
+ * CommandHandler}; Starfish persists, applies the events, and answers the caller.
+ *
+ * @param <E> the entity's event type
+ */
+public sealed interface Outcome<E> {
+
+  /** Persist these events in order, then reply. No events means "accepted, nothing changed". */
+  @SafeVarargs
+  static <E> Persist<E> persist(E... events) {
+    return new Persist<>(List.of(events), null);
+  }
+
+  static <E> Persist<E> persist(List<E> events) {
+    return new Persist<>(List.copyOf(events), null);
+  }
+
+  /** Accept the command without changing anything. */
+  static <E> Outcome<E> none() {
+    return new Persist<>(List.of(), null);
+  }
+
+  /** A domain rule refuses the command (HTTP 409). */
+  static <E> Outcome<E> reject(String reason) {
+    return new Reject<>(reason);
+  }
+
+  /** The command has an invalid field (HTTP 400), e.g. a non-positive amount. */
+  static <E> Outcome<E> invalid(String reason) {
+    return new Invalid<>(reason);
+  }
+
+  /**
+   * Events to persist and an optional reply.
+   *
+   * @param events the events, in order
+   * @param reply a JSON-serializable reply (a record); when null, the reply lists the events
+   */
+  record Persist<E>(List<E> events, Object reply) implements Outcome<E> {
+    public Persist {
+      events = List.copyOf(events);
+    }
+
+    /** The same events with this reply instead of the default list of events. */
+    public Persist<E> withReply(Object newReply) {
+      return new Persist<>(events, Objects.requireNonNull(newReply, "reply"));
+    }
+  }
+
+  record Reject<E>(String reason) implements Outcome<E> {
+    public Reject {
+      Objects.requireNonNull(reason, "reason");
+    }
+  }
+
+  record Invalid<E>(String reason) implements Outcome<E> {
+    public Invalid {
+      Objects.requireNonNull(reason, "reason");
+    }
+  }
+}
