@@ -11,13 +11,13 @@ import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
 
 /**
- * Asks Cassandra a trivial question through the journal's own session, to tell readiness whether
+ * Asks Cassandra a trivial question, with the journal's driver settings, to tell readiness whether
  * the journal can be reached right now.
  */
 public final class JournalHealth {
 
-  /** The config path of pekko-persistence-cassandra's shared session. */
-  private static final String SESSION_CONFIG_PATH = "pekko.persistence.cassandra";
+  /** A copy of the journal's session settings under a path of its own (see reference.conf). */
+  private static final String SESSION_CONFIG_PATH = "starfish.persistence.health-check-session";
 
   private final CassandraSession session;
   private final Duration timeout;

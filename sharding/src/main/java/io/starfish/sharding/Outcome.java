@@ -1,5 +1,6 @@
 package io.starfish.sharding;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
 
@@ -14,7 +15,11 @@ public sealed interface Outcome<E> {
   /** Persist these events in order, then reply. No events means "accepted, nothing changed". */
   @SafeVarargs
   static <E> Persist<E> persist(E... events) {
-    return new Persist<>(List.of(events), null);
+    List<E> list = new ArrayList<>(events.length);
+    for (E event : events) {
+      list.add(event);
+    }
+    return new Persist<>(list, null);
   }
 
   static <E> Persist<E> persist(List<E> events) {

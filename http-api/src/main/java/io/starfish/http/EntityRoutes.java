@@ -1,0 +1,220 @@
+package io.starfish.http;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.starfish.sharding.CommandCodec;
+import io.starfish.sharding.EntityDefinition;
+import io.starfish.sharding.EntityGateway;
+import io.starfish.sharding.EntityIds;
+import io.starfish.sharding.EntityMessage;
+import io.starfish.sharding.EntityResult;
+import io.starfish.sharding.internal.Json;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeoutException;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code POST /api/v1/entities/{type}/{id}} (run a command) and {@code GET} (read the state), as
+ * in the API contract. Everything that can be checked without the entity (type, id, content type,
+ * size, JSON, command name and fields) is checked here, so a bad request never reaches an entity.
+ */
+public final class EntityRoutes extends AllDirectives {
+
+  private static final Logger log = LoggerFactory.getLogger(EntityRoutes.class);
+
+  private final EntityGateway gateway;
+  private final HttpSettings settings;
+
+  public EntityRoutes(EntityGateway gateway, HttpSettings settings) {
+    this.gateway = gateway;
+    this.settings = settings;
+  }
+
+  public Route route() {
+    return pathPrefix(
+        PathMatchers.segment("api").slash("v1").slash("entities"),
+        () ->
+            path(
+                PathMatchers.segment().slash(PathMatchers.segment()),
+                (type, id) ->
+                    concat(
+                        post(() -> extractUri(uri -> command(type, id, uri.path()))),
+                        get(() -> extractUri(uri -> state(type, id, uri.path()))))));
+  }
+
+  private Route command(String type, String id, String instance) {
+    Optional<Problem> addressProblem = checkAddress(type, id);
+    if (addressProblem.isPresent()) {
+      return complete(addressProblem.get().toResponse(instance, settings.retryAfterSeconds()));
+    }
+    EntityDefinition definition = gateway.registry().find(type).orElseThrow();
+    return extractRequestEntity(
+        entity -> {
+          if (!entity.getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+            return complete(
+                Problem.of(
+                        "unsupported-media-type",
+                        "Unsupported media type",
+                        415,
+                        "the body must be application/json, was "
+                            + entity.getContentType().mediaType())
+                    .toResponse(instance, settings.retryAfterSeconds()));
+          }
+          return withSizeLimit(
+              settings.maxBodyBytes(),
+              () ->
+                  entity(
+                      Unmarshaller.entityToString(),
+                      body -> {
+                        JsonNode json;
+                        try {
+                          json = Json.COMMANDS.readTree(body);
+                        } catch (JsonProcessingException e) {
+                          log.debug("malformed JSON for {}/{}: {}", type, id, e.getOriginalMessage());
+                          return complete(
+                              Problem.invalidJson(
+                                      "the body is not valid JSON: "
+                                          + e.getOriginalMessage().lines().findFirst().orElse(""))
+                                  .toResponse(instance, settings.retryAfterSeconds()));
+                        }
+                        CommandCodec.Decoded decoded = definition.commands().decode(json);
+                        if (!decoded.ok()) {
+                          log.debug("invalid command for {}/{}: {}", type, id, decoded.error());
+                          return complete(
+                              Problem.invalidCommand(decoded.error())
+                                  .toResponse(instance, settings.retryAfterSeconds()));
+                        }
+                        CompletionStage<HttpResponse> response =
+                            ask(
+                                type,
+                                id,
+                                instance,
+                                replyTo -> new EntityMessage.Execute(json, replyTo));
+                        return completeWithFuture(response);
+                      }));
+        });
+  }
+
+  private Route state(String type, String id, String instance) {
+    Optional<Problem> addressProblem = checkAddress(type, id);
+    if (addressProblem.isPresent()) {
+      return complete(addressProblem.get().toResponse(instance, settings.retryAfterSeconds()));
+    }
+    return completeWithFuture(ask(type, id, instance, EntityMessage.GetState::new));
+  }
+
+  private Optional<Problem> checkAddress(String type, String id) {
+    if (gateway.registry().find(type).isEmpty()) {
+      return Optional.of(
+          Problem.unknownEntityType(
+              "no entity type \""
+                  + abbreviate(type)
+                  + "\"; known types: "
+                  + String.join(", ", gateway.registry().names())));
+    }
+    if (!EntityIds.isValid(id)) {
+      return Optional.of(
+          Problem.invalidId(
+              "entity ids are 1 to "
+                  + EntityIds.MAX_LENGTH
+                  + " characters of A-Z a-z 0-9 . _ : -; got \""
+                  + abbreviate(id)
+                  + "\" ("
+                  + id.length()
+                  + " characters)"));
+    }
+    return Optional.empty();
+  }
+
+  private CompletionStage<HttpResponse> ask(
+      String type,
+      String id,
+      String instance,
+      java.util.function.Function<
+              org.apache.pekko.actor.typed.ActorRef<EntityResult>, EntityMessage>
+          message) {
+    CompletionStage<EntityResult> answer;
+    try {
+      answer = gateway.ask(type, id, message, settings.askTimeout());
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    return answer
+        .thenApply(result -> toResponse(type, id, instance, result))
+        .exceptionally(failure -> unavailable(type, id, instance, failure));
+  }
+
+  private HttpResponse toResponse(String type, String id, String instance, EntityResult result) {
+    if (result instanceof EntityResult.Accepted accepted) {
+      ObjectNode body = envelope(type, id, accepted.version(), accepted.state());
+      body.set("reply", accepted.reply());
+      return json(body);
+    }
+    if (result instanceof EntityResult.Current current) {
+      return json(envelope(type, id, current.version(), current.state()));
+    }
+    if (result instanceof EntityResult.Rejected rejected) {
+      return Problem.rejected(rejected.reason()).toResponse(instance, settings.retryAfterSeconds());
+    }
+    if (result instanceof EntityResult.Invalid invalid) {
+      return Problem.invalidCommand(invalid.reason())
+          .toResponse(instance, settings.retryAfterSeconds());
+    }
+    throw new IllegalStateException("unexpected entity result " + result);
+  }
+
+  private HttpResponse unavailable(String type, String id, String instance, Throwable failure) {
+    Throwable cause =
+        failure instanceof CompletionException && failure.getCause() != null
+            ? failure.getCause()
+            : failure;
+    if (cause instanceof TimeoutException) {
+      log.warn("{}/{} did not answer within {}", type, id, settings.askTimeout());
+      return Problem.unavailable(
+              "entity "
+                  + type
+                  + "/"
+                  + id
+                  + " did not answer within "
+                  + settings.askTimeout().toMillis()
+                  + " ms; retry later")
+          .toResponse(instance, settings.retryAfterSeconds());
+    }
+    log.error("request to {}/{} failed", type, id, cause);
+    return Problem.internal().toResponse(instance, settings.retryAfterSeconds());
+  }
+
+  private static ObjectNode envelope(String type, String id, long version, JsonNode state) {
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.put("type", type);
+    body.put("id", id);
+    body.put("version", version);
+    body.set("state", state);
+    return body;
+  }
+
+  private static HttpResponse json(ObjectNode body) {
+    try {
+      return HttpResponse.create()
+          .withEntity(ContentTypes.APPLICATION_JSON, Json.MAPPER.writeValueAsBytes(body));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 64 ? text : text.substring(0, 64) + "...";
+  }
+}

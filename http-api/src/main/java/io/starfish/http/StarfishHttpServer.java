@@ -1,0 +1,99 @@
+package io.starfish.http;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.model.HttpEntity;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
+import org.apache.pekko.http.javadsl.server.RejectionHandler;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Binds the API's routes and makes every error a problem+json answer: Pekko's rejections (404,
+ * 405, 413, ...) keep their status and text as the problem's detail, and an unexpected exception
+ * becomes a 500 whose body carries no stack trace. The binding is released in CoordinatedShutdown.
+ */
+public final class StarfishHttpServer extends AllDirectives {
+
+  private static final Logger log = LoggerFactory.getLogger(StarfishHttpServer.class);
+
+  private StarfishHttpServer() {}
+
+  /** The routes with the error handling every route of the API shares. */
+  public static Route withProblemHandling(Route routes, HttpSettings settings) {
+    StarfishHttpServer d = new StarfishHttpServer();
+    RejectionHandler rejections =
+        RejectionHandler.defaultHandler()
+            .mapRejectionResponse(response -> asProblem(response, settings));
+    ExceptionHandler exceptions =
+        ExceptionHandler.newBuilder()
+            .matchAny(
+                e -> {
+                  log.error("unhandled exception in a route", e);
+                  return d.complete(
+                      Problem.internal().toResponse(null, settings.retryAfterSeconds()));
+                })
+            .build();
+    return d.handleExceptions(exceptions, () -> d.handleRejections(rejections, () -> routes));
+  }
+
+  /**
+   * Binds the routes and registers their unbinding with CoordinatedShutdown: new connections are
+   * refused at service-unbind, in-flight requests get until service-requests-done to finish.
+   */
+  public static CompletionStage<ServerBinding> bind(
+      ActorSystem<?> system, Route routes, HttpSettings settings) {
+    Route all = withProblemHandling(routes, settings);
+    return Http.get(system)
+        .newServerAt(settings.host(), settings.port())
+        .bind(all)
+        .thenApply(
+            binding -> {
+              log.info("HTTP API listening on http://{}:{}", settings.host(), binding.localAddress().getPort());
+              CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+              shutdown.addTask(
+                  CoordinatedShutdown.PhaseServiceUnbind(),
+                  "starfish-http-unbind",
+                  () -> binding.unbind().thenApply(x -> Done.getInstance()));
+              shutdown.addTask(
+                  CoordinatedShutdown.PhaseServiceRequestsDone(),
+                  "starfish-http-drain",
+                  () -> binding.terminate(Duration.ofSeconds(5)).thenApply(x -> Done.getInstance()));
+              return binding;
+            });
+  }
+
+  private static HttpResponse asProblem(HttpResponse response, HttpSettings settings) {
+    int status = response.status().intValue();
+    String detail = response.status().reason();
+    if (response.entity() instanceof HttpEntity.Strict strict) {
+      String text = strict.getData().decodeString(StandardCharsets.UTF_8).trim();
+      if (!text.isEmpty()) {
+        detail = text;
+      }
+    }
+    String kind =
+        switch (status) {
+          case 404 -> "not-found";
+          case 405 -> "method-not-allowed";
+          case 413 -> "payload-too-large";
+          case 415 -> "unsupported-media-type";
+          case 400 -> "bad-request";
+          default -> "http-" + status;
+        };
+    HttpResponse problem =
+        Problem.of(kind, response.status().reason(), status, detail)
+            .toResponse(null, settings.retryAfterSeconds());
+    // Keep headers such as Allow (405) from the original answer.
+    return problem.addHeaders(response.getHeaders());
+  }
+}

@@ -1,0 +1,161 @@
+package io.starfish.runtime;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.starfish.http.EntityRoutes;
+import io.starfish.http.HealthRoutes;
+import io.starfish.http.HttpSettings;
+import io.starfish.http.ReadinessCheck;
+import io.starfish.http.StarfishHttpServer;
+import io.starfish.persistence.JournalHealth;
+import io.starfish.runtime.examples.Account;
+import io.starfish.runtime.examples.Counter;
+import io.starfish.sharding.EntityRegistry;
+import io.starfish.sharding.StarfishSharding;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.stream.Collectors;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.JoinSeedNodes;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.server.Directives;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A Starfish node: joins the cluster, starts sharding of every registered entity type, and serves
+ * the HTTP API. {@link #main} is thin; {@link #init} does the wiring and is what tests call.
+ */
+public final class StarfishNode {
+
+  private static final Logger log = LoggerFactory.getLogger(StarfishNode.class);
+
+  /** The entity types a plain Starfish node serves: the shipped examples. */
+  public static final EntityRegistry EXAMPLE_ENTITIES = EntityRegistry.of(Account.TYPE, Counter.TYPE);
+
+  /** What {@link #init} started. */
+  public record Running(ActorSystem<?> system, StarfishSharding sharding, ServerBinding http) {
+    public int httpPort() {
+      return http.localAddress().getPort();
+    }
+  }
+
+  private StarfishNode() {}
+
+  public static void main(String[] args) {
+    // A node process exits when its ActorSystem has shut down (e.g. after SIGTERM or a leave).
+    Config config =
+        ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on")
+            .withFallback(ConfigFactory.load());
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "starfish", config);
+    init(system, EXAMPLE_ENTITIES)
+        .whenComplete(
+            (running, failure) -> {
+              if (failure != null) {
+                log.error("node failed to start; shutting down", failure);
+                system.terminate();
+              }
+            });
+  }
+
+  /** Joins the cluster, starts sharding and binds the HTTP API. */
+  public static CompletionStage<Running> init(ActorSystem<?> system, EntityRegistry entities) {
+    Config config = system.settings().config();
+    NodeSettings node = NodeSettings.create(config);
+    HttpSettings http = HttpSettings.create(config);
+
+    joinCluster(system, node);
+    StarfishSharding sharding = StarfishSharding.init(system, entities);
+    JournalHealth journal = JournalHealth.create(system);
+    if (node.exitWhenStdinCloses()) {
+      shutDownWhenStdinCloses(system);
+    }
+
+    Cluster cluster = Cluster.get(system);
+    List<ReadinessCheck> checks =
+        List.of(
+            new ReadinessCheck(
+                "cluster",
+                () ->
+                    CompletableFuture.completedFuture(
+                        cluster.selfMember().status() == MemberStatus.up()
+                            ? Optional.empty()
+                            : Optional.of("member is " + cluster.selfMember().status()))),
+            new ReadinessCheck(
+                "sharding",
+                () ->
+                    CompletableFuture.completedFuture(
+                        sharding.isStarted() ? Optional.empty() : Optional.of("not started"))),
+            new ReadinessCheck("journal", journal::check));
+
+    var routes =
+        Directives.concat(
+            new EntityRoutes(sharding, http).route(), new HealthRoutes(checks, http).route());
+    return StarfishHttpServer.bind(system, routes, http)
+        .thenApply(
+            binding -> {
+              log.info(
+                  "Starfish node started: HTTP http://{}:{}, remoting {}:{}, entity types {}",
+                  http.host(),
+                  binding.localAddress().getPort(),
+                  node.host(),
+                  node.remotePort(),
+                  entities.names());
+              return new Running(system, sharding, binding);
+            });
+  }
+
+  private static void joinCluster(ActorSystem<?> system, NodeSettings node) {
+    Cluster cluster = Cluster.get(system);
+    if (node.seedNodes().isEmpty()) {
+      log.info("no seed nodes configured: forming a cluster of one");
+      cluster.manager().tell(new org.apache.pekko.cluster.typed.Join(cluster.selfMember().address()));
+      return;
+    }
+    List<Address> seeds =
+        node.seedNodes().stream()
+            .map(
+                hostPort -> {
+                  int colon = hostPort.lastIndexOf(':');
+                  return new Address(
+                      "pekko",
+                      system.name(),
+                      hostPort.substring(0, colon),
+                      Integer.parseInt(hostPort.substring(colon + 1)));
+                })
+            .collect(Collectors.toList());
+    log.info("joining the cluster through seed nodes {}", seeds);
+    cluster.manager().tell(new JoinSeedNodes(seeds));
+  }
+
+  /** The dev launcher holds our stdin; when it goes away, so do we (gracefully). */
+  private static void shutDownWhenStdinCloses(ActorSystem<?> system) {
+    Thread watchdog =
+        new Thread(
+            () -> {
+              InputStream in = System.in;
+              byte[] buffer = new byte[64];
+              try {
+                while (in.read(buffer) >= 0) {
+                  // nothing is ever written; wait for end of stream
+                }
+              } catch (IOException e) {
+                // a broken pipe means the same as end of stream
+              }
+              log.warn("standard input closed (launcher gone): shutting down");
+              CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.jvmExitReason());
+            },
+            "starfish-stdin-watchdog");
+    watchdog.setDaemon(true);
+    watchdog.start();
+  }
+}

@@ -1,0 +1,128 @@
+package io.starfish.runtime.dev;
+
+import io.starfish.runtime.StarfishNode;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One Starfish node in its own JVM, started with the launcher's class path. Its standard input
+ * is a pipe held by this process, so the node shuts itself down if the launcher dies.
+ */
+public final class NodeProcess {
+
+  private final int index;
+  private final int remotePort;
+  private final int httpPort;
+  private final Process process;
+  private final Path logFile;
+  // Held open on purpose: the node exits when this pipe closes.
+  @SuppressWarnings("unused")
+  private final OutputStream lifeline;
+
+  volatile boolean reportedDead;
+
+  private NodeProcess(int index, int remotePort, int httpPort, Process process, Path logFile) {
+    this.index = index;
+    this.remotePort = remotePort;
+    this.httpPort = httpPort;
+    this.process = process;
+    this.logFile = logFile;
+    this.lifeline = process.getOutputStream();
+  }
+
+  /** Starts node {@code index} with the given ports, seed nodes and Cassandra contact point. */
+  public static NodeProcess start(
+      int index,
+      int remotePort,
+      int httpPort,
+      String seedNodes,
+      String cassandraContactPoint,
+      int heapMb,
+      Path logFile) {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.add("-Xms" + Math.min(128, heapMb) + "m");
+    command.add("-Xmx" + heapMb + "m");
+    command.add("-XX:+UseG1GC");
+    command.add("-Dstarfish.node.exit-when-stdin-closes=true");
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(StarfishNode.class.getName());
+    // setsid puts the node in its own session: Ctrl-C reaches only the launcher, which then
+    // stops the nodes before Cassandra, in that order.
+    if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+      command.add(0, "/usr/bin/setsid");
+    }
+    ProcessBuilder builder =
+        new ProcessBuilder(command)
+            .redirectErrorStream(true)
+            .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+    Map<String, String> env = builder.environment();
+    env.put("STARFISH_REMOTE_PORT", Integer.toString(remotePort));
+    env.put("STARFISH_HTTP_PORT", Integer.toString(httpPort));
+    env.put("STARFISH_SEED_NODES", seedNodes);
+    env.put("STARFISH_CASSANDRA_CONTACT_POINT", cassandraContactPoint);
+    try {
+      Files.createDirectories(logFile.getParent());
+      return new NodeProcess(index, remotePort, httpPort, builder.start(), logFile);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot start node " + index, e);
+    }
+  }
+
+  public int index() {
+    return index;
+  }
+
+  public int remotePort() {
+    return remotePort;
+  }
+
+  public int httpPort() {
+    return httpPort;
+  }
+
+  public long pid() {
+    return process.pid();
+  }
+
+  public Path logFile() {
+    return logFile;
+  }
+
+  public boolean isAlive() {
+    return process.isAlive();
+  }
+
+  public int exitCode() {
+    return process.exitValue();
+  }
+
+  /** SIGTERM: the node leaves the cluster through CoordinatedShutdown and exits. */
+  public void terminate() {
+    process.destroy();
+  }
+
+  /** SIGKILL, as a crash. */
+  public void kill() {
+    process.destroyForcibly();
+    awaitExit(Duration.ofSeconds(10));
+  }
+
+  public boolean awaitExit(Duration timeout) {
+    try {
+      return process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+}
