@@ -120,6 +120,15 @@ public final class CommandCodec {
     }
     ObjectNode fields = ((ObjectNode) json).deepCopy();
     fields.remove("type");
+    // Jackson fills an absent primitive record component with 0; a command with a field left
+    // out must be refused instead, so presence is checked here.
+    for (var component : commandClass.getRecordComponents()) {
+      JsonNode value = fields.get(component.getName());
+      if (value == null || value.isNull()) {
+        return error(
+            "missing field \"" + component.getName() + "\" in command \"" + nameOf(commandClass) + "\"");
+      }
+    }
     try {
       return new Decoded(Json.COMMANDS.treeToValue(fields, commandClass), null);
     } catch (JsonProcessingException | IllegalArgumentException e) {
@@ -161,8 +170,16 @@ public final class CommandCodec {
     if (e instanceof ValueInstantiationException invalid && invalid.getCause() != null) {
       return "invalid " + command + ": " + invalid.getCause().getMessage();
     }
-    if (e instanceof InvalidFormatException || e instanceof InputCoercionException) {
-      return "field \"" + field + "\" of " + command + " is out of range or of the wrong type";
+    if (e instanceof InvalidFormatException invalidFormat) {
+      return "field \""
+          + field
+          + "\" of "
+          + command
+          + " is out of range or of the wrong type"
+          + expected(invalidFormat);
+    }
+    if (e instanceof InputCoercionException) {
+      return "field \"" + field + "\" of " + command + " is out of range";
     }
     if (e instanceof MismatchedInputException mismatch) {
       String message = String.valueOf(mismatch.getOriginalMessage());

@@ -1,0 +1,188 @@
+package io.starfish.sharding;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.ConfigFactory;
+import io.starfish.persistence.CborSerializable;
+import io.starfish.persistence.testing.InMemoryPersistence;
+import io.starfish.sharding.internal.Json;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Both kinds of entity type, on a real (single-node) Cluster Sharding with the in-memory journal. */
+class StarfishShardingTest {
+
+  // A declared entity type: the developer-facing API.
+  sealed interface TallyCommand permits Add {}
+
+  record Add(int n) implements TallyCommand {}
+
+  record Added(int n) implements CborSerializable {}
+
+  record Tally(int total) implements CborSerializable {}
+
+  static final EntityType<TallyCommand, Added, Tally> TALLY =
+      EntityType.of(
+          "tally",
+          TallyCommand.class,
+          new Tally(0),
+          (state, command) ->
+              ((Add) command).n() > 100
+                  ? Outcome.reject("too much")
+                  : Outcome.persist(new Added(((Add) command).n())),
+          (state, event) -> new Tally(state.total() + event.n()));
+
+  // A hand-written Pekko EventSourcedBehavior, registered with EntityType.custom.
+  record Noted(String text) implements CborSerializable {}
+
+  record Notes(String last) implements CborSerializable {}
+
+  static final class Notebook
+      extends EventSourcedBehaviorWithEnforcedReplies<EntityMessage, Noted, Notes> {
+    private final EntityContext context;
+
+    Notebook(EntityContext context) {
+      super(context.persistenceId());
+      this.context = context;
+    }
+
+    @Override
+    public Notes emptyState() {
+      return new Notes("");
+    }
+
+    @Override
+    public CommandHandlerWithReply<EntityMessage, Noted, Notes> commandHandler() {
+      return newCommandHandlerWithReplyBuilder()
+          .forAnyState()
+          .onCommand(
+              EntityMessage.Execute.class,
+              (state, execute) -> {
+                JsonNode text = execute.command().get("text");
+                if (!"note".equals(execute.command().get("type").asText()) || text == null) {
+                  return Effect()
+                      .reply(execute.replyTo(), new EntityResult.Invalid("expected note {text}"));
+                }
+                return Effect()
+                    .persist(new Noted(text.asText()))
+                    .thenReply(
+                        execute.replyTo(),
+                        s ->
+                            new EntityResult.Accepted(
+                                lastSequenceNumber(context.actorContext()),
+                                Json.MAPPER.valueToTree(s),
+                                Json.MAPPER.nullNode()));
+              })
+          .onCommand(
+              EntityMessage.GetState.class,
+              (state, get) ->
+                  Effect()
+                      .reply(
+                          get.replyTo(),
+                          new EntityResult.Current(
+                              lastSequenceNumber(context.actorContext()),
+                              Json.MAPPER.valueToTree(state))))
+          .build();
+    }
+
+    @Override
+    public EventHandler<Notes, Noted> eventHandler() {
+      return (state, event) -> new Notes(event.text());
+    }
+  }
+
+  static final EntityDefinition NOTEBOOK = EntityType.custom("notebook", Notebook::new);
+
+  private static ActorTestKit testKit;
+  private static StarfishSharding sharding;
+
+  @BeforeAll
+  static void startSingleNodeCluster() {
+    testKit =
+        ActorTestKit.create(
+            "StarfishShardingTest",
+            ConfigFactory.parseString(
+                    "pekko.actor.provider = cluster\n"
+                        + "pekko.remote.artery.canonical.port = 0\n"
+                        + "pekko.remote.artery.canonical.hostname = 127.0.0.1\n")
+                .withFallback(InMemoryPersistence.config()));
+    Cluster cluster = Cluster.get(testKit.system());
+    cluster.manager().tell(new Join(cluster.selfMember().address()));
+    Awaitility.await()
+        .atMost(20, TimeUnit.SECONDS)
+        .until(() -> cluster.selfMember().status() == MemberStatus.up());
+    sharding = StarfishSharding.init(testKit.system(), EntityRegistry.of(TALLY, NOTEBOOK));
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  private static EntityResult ask(String type, String id, String json) throws Exception {
+    JsonNode command = Json.COMMANDS.readTree(json);
+    return sharding
+        .ask(type, id, replyTo -> new EntityMessage.Execute(command, replyTo), Duration.ofSeconds(10))
+        .toCompletableFuture()
+        .get(15, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void aDeclaredEntityPersistsAndAnswersThroughSharding() throws Exception {
+    assertThat(sharding.isStarted()).isTrue();
+    ask("tally", "t1", "{\"type\":\"add\",\"n\":2}");
+    EntityResult result = ask("tally", "t1", "{\"type\":\"add\",\"n\":3}");
+
+    assertThat(result).isInstanceOf(EntityResult.Accepted.class);
+    EntityResult.Accepted accepted = (EntityResult.Accepted) result;
+    assertThat(accepted.version()).isEqualTo(2);
+    assertThat(accepted.state().get("total").asInt()).isEqualTo(5);
+    assertThat(accepted.reply().toString())
+        .isEqualTo("{\"events\":[{\"type\":\"added\",\"n\":3}]}");
+  }
+
+  @Test
+  void eachIdIsItsOwnEntityAndRejectionsPersistNothing() throws Exception {
+    ask("tally", "t2", "{\"type\":\"add\",\"n\":1}");
+    assertThat(ask("tally", "t2", "{\"type\":\"add\",\"n\":1000}"))
+        .isEqualTo(new EntityResult.Rejected("too much"));
+
+    EntityResult state =
+        sharding
+            .ask("tally", "t2", EntityMessage.GetState::new, Duration.ofSeconds(10))
+            .toCompletableFuture()
+            .get(15, TimeUnit.SECONDS);
+    assertThat(((EntityResult.Current) state).version()).isEqualTo(1);
+    assertThat(((EntityResult.Current) state).state().get("total").asInt()).isEqualTo(1);
+  }
+
+  @Test
+  void aHandWrittenEventSourcedBehaviorIsServedTheSameWay() throws Exception {
+    EntityResult result = ask("notebook", "n1", "{\"type\":\"note\",\"text\":\"hello\"}");
+    assertThat(result).isInstanceOf(EntityResult.Accepted.class);
+    assertThat(((EntityResult.Accepted) result).state().get("last").asText()).isEqualTo("hello");
+    assertThat(ask("notebook", "n1", "{\"type\":\"scribble\"}"))
+        .isInstanceOf(EntityResult.Invalid.class);
+  }
+
+  @Test
+  void anUnknownTypeFailsTheAskInsteadOfHanging() {
+    assertThat(
+            sharding
+                .ask("nope", "x", EntityMessage.GetState::new, Duration.ofSeconds(1))
+                .toCompletableFuture())
+        .isCompletedExceptionally();
+  }
+}
