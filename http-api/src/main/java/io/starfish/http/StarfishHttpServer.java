@@ -81,6 +81,12 @@ public final class StarfishHttpServer extends AllDirectives {
         detail = text;
       }
     }
+    if (status == 413) {
+      detail = "the request body is larger than the limit of " + settings.maxBodyBytes() + " bytes";
+    } else if (detail.contains("Exception")) {
+      // Pekko's texts sometimes name internal exceptions; clients get the plain reason instead.
+      detail = response.status().reason();
+    }
     String kind =
         switch (status) {
           case 404 -> "not-found";

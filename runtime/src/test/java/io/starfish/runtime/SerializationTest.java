@@ -1,0 +1,73 @@
+package io.starfish.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.starfish.persistence.testing.InMemoryPersistence;
+import io.starfish.runtime.examples.Account;
+import io.starfish.runtime.examples.Counter;
+import io.starfish.sharding.EntityMessage;
+import io.starfish.sharding.EntityResult;
+import io.starfish.sharding.internal.Json;
+import java.util.List;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializers;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/** Every message that is persisted or crosses nodes survives Pekko serialization unchanged. */
+class SerializationTest {
+
+  private static ActorTestKit testKit;
+
+  @BeforeAll
+  static void start() {
+    testKit = ActorTestKit.create("SerializationTest", InMemoryPersistence.config());
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  private static List<Object> everyMessage() throws Exception {
+    TestProbe<EntityResult> probe = testKit.createTestProbe();
+    return List.of(
+        new Account.Deposited(50),
+        new Account.Withdrawn(20),
+        new Account.State(30),
+        new Counter.Incremented(-3),
+        new Counter.State(7),
+        new EntityMessage.Execute(
+            Json.COMMANDS.readTree("{\"type\":\"deposit\",\"amount\":50}"), probe.ref()),
+        new EntityMessage.GetState(probe.ref()),
+        new EntityResult.Accepted(
+            3,
+            Json.COMMANDS.readTree("{\"balance\":50}"),
+            Json.COMMANDS.readTree("{\"events\":[{\"type\":\"deposited\",\"amount\":50}]}")),
+        new EntityResult.Current(0, Json.COMMANDS.readTree("{\"balance\":0}")),
+        new EntityResult.Rejected("insufficient funds"),
+        new EntityResult.Invalid("amount must be greater than 0"));
+  }
+
+  @Test
+  void everyMessageRoundTripsThroughItsSerializer() throws Exception {
+    for (Object message : everyMessage()) {
+      Object copy = testKit.serializationTestKit().verifySerialization(message, true);
+      assertThat(copy).as(message.getClass().getName()).isEqualTo(message);
+    }
+  }
+
+  @Test
+  void everyMessageUsesJacksonCborNotJavaSerialization() throws Exception {
+    var serialization = SerializationExtension.get(testKit.system().classicSystem());
+    for (Object message : everyMessage()) {
+      String serializer = serialization.findSerializerFor(message).getClass().getSimpleName();
+      assertThat(serializer).as(message.getClass().getName()).contains("Jackson");
+      assertThat(Serializers.manifestFor(serialization.findSerializerFor(message), message))
+          .isNotEmpty();
+    }
+  }
+}
