@@ -1,0 +1,85 @@
+package io.starfish.runtime;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.starfish.persistence.testing.TestCassandra;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.awaitility.Awaitility;
+
+/** A Starfish node in the test JVM, on free ports, against {@link TestCassandra}. */
+public final class TestNode implements AutoCloseable {
+
+  private static final HttpClient CLIENT =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(2)).build();
+
+  private final StarfishNode.Running running;
+
+  private TestNode(StarfishNode.Running running) {
+    this.running = running;
+  }
+
+  /** Starts a node (a cluster of one) and waits until /health/ready answers 200. */
+  public static TestNode start(String extraConfig) throws Exception {
+    Config overrides =
+        ConfigFactory.parseString(
+                "starfish.node.remote-port = 0\n"
+                    + "starfish.node.seed-nodes = \"\"\n"
+                    + "starfish.http.port = 0\n"
+                    + extraConfig)
+            .withFallback(TestCassandra.driverConfig());
+    Config config =
+        ConfigFactory.load(overrides.withFallback(ConfigFactory.parseResources("application.conf")));
+    ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "starfish", config);
+    StarfishNode.Running running =
+        StarfishNode.init(system, StarfishNode.EXAMPLE_ENTITIES)
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
+    TestNode node = new TestNode(running);
+    Awaitility.await("node ready")
+        .atMost(60, TimeUnit.SECONDS)
+        .pollInterval(Duration.ofMillis(250))
+        .until(() -> node.get("/health/ready").statusCode() == 200);
+    return node;
+  }
+
+  public HttpResponse<String> get(String path) throws Exception {
+    return CLIENT.send(
+        HttpRequest.newBuilder(uri(path)).timeout(Duration.ofSeconds(10)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  public HttpResponse<String> post(String path, String json) throws Exception {
+    return send(
+        HttpRequest.newBuilder(uri(path))
+            .timeout(Duration.ofSeconds(10))
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build());
+  }
+
+  public HttpResponse<String> send(HttpRequest request) throws Exception {
+    return CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+  }
+
+  public URI uri(String path) {
+    return URI.create("http://127.0.0.1:" + running.httpPort() + path);
+  }
+
+  public ActorSystem<?> system() {
+    return running.system();
+  }
+
+  /** Stops the node the way SIGTERM would (CoordinatedShutdown) and waits for it. */
+  @Override
+  public void close() {
+    running.system().terminate();
+    running.system().getWhenTerminated().toCompletableFuture().orTimeout(60, TimeUnit.SECONDS).join();
+  }
+}
