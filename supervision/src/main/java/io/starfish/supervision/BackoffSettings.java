@@ -25,7 +25,9 @@ public record BackoffSettings(Duration minBackoff, Duration maxBackoff, double r
     }
   }
 
-  /** Reads a block with the keys {@code min-backoff}, {@code max-backoff}, {@code random-factor}. */
+  /**
+   * Reads a block with the keys {@code min-backoff}, {@code max-backoff}, {@code random-factor}.
+   */
   public static BackoffSettings create(Config config) {
     return new BackoffSettings(
         config.getDuration("min-backoff"),

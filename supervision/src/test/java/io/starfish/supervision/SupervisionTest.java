@@ -64,7 +64,8 @@ class SupervisionTest {
     BackoffSettings backoff = new BackoffSettings(Duration.ofMillis(300), Duration.ofSeconds(2), 0);
     TestProbe<String> lifecycle = testKit.createTestProbe();
     TestProbe<Integer> replies = testKit.createTestProbe();
-    ActorRef<Msg> actor = testKit.spawn(Supervision.restartWithBackoff(counter(lifecycle.ref()), backoff));
+    ActorRef<Msg> actor =
+        testKit.spawn(Supervision.restartWithBackoff(counter(lifecycle.ref()), backoff));
     lifecycle.expectMessage("started");
 
     actor.tell(new Add(replies.ref()));
@@ -86,8 +87,7 @@ class SupervisionTest {
   void perTypeOverridesFallBackToTheDefaults() {
     SupervisionSettings settings =
         SupervisionSettings.create(
-            ConfigFactory.parseString(
-                    "starfish.supervision.entity-types.account.min-backoff = 1s")
+            ConfigFactory.parseString("starfish.supervision.entity-types.account.min-backoff = 1s")
                 .withFallback(ConfigFactory.load()));
 
     assertThat(settings.forEntityType("account").minBackoff()).isEqualTo(Duration.ofSeconds(1));
