@@ -26,8 +26,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code POST /api/v1/entities/{type}/{id}} (run a command) and {@code GET} (read the state), as
- * in the API contract. Everything that can be checked without the entity (type, id, content type,
+ * {@code POST /api/v1/entities/{type}/{id}} (run a command) and {@code GET} (read the state), as in
+ * the API contract. Everything that can be checked without the entity (type, id, content type,
  * size, JSON, command name and fields) is checked here, so a bad request never reaches an entity.
  */
 public final class EntityRoutes extends AllDirectives {
@@ -82,7 +82,8 @@ public final class EntityRoutes extends AllDirectives {
                         try {
                           json = Json.COMMANDS.readTree(body);
                         } catch (JsonProcessingException e) {
-                          log.debug("malformed JSON for {}/{}: {}", type, id, e.getOriginalMessage());
+                          log.debug(
+                              "malformed JSON for {}/{}: {}", type, id, e.getOriginalMessage());
                           return complete(
                               Problem.invalidJson(
                                       "the body is not valid JSON: "

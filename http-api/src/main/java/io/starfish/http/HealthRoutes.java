@@ -70,7 +70,8 @@ public final class HealthRoutes extends AllDirectives {
               ObjectNode extensions = Json.MAPPER.createObjectNode();
               extensions.set("checks", report);
               StringBuilder detail = new StringBuilder("not ready: ");
-              failing.forEach((name, why) -> detail.append(name).append(" (").append(why).append("); "));
+              failing.forEach(
+                  (name, why) -> detail.append(name).append(" (").append(why).append("); "));
               return new Problem(
                       "not-ready",
                       "Not ready",

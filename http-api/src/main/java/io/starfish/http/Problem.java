@@ -27,7 +27,8 @@ import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 public record Problem(String kind, String title, int status, String detail, ObjectNode extensions) {
 
   public static final ContentType PROBLEM_JSON =
-      ContentTypes.create(MediaTypes.applicationWithFixedCharset("problem+json", HttpCharsets.UTF_8));
+      ContentTypes.create(
+          MediaTypes.applicationWithFixedCharset("problem+json", HttpCharsets.UTF_8));
 
   /** The {@code type} URI of a problem kind. */
   public static String typeUri(String kind) {

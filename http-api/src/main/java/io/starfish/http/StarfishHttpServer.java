@@ -18,9 +18,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Binds the API's routes and makes every error a problem+json answer: Pekko's rejections (404,
- * 405, 413, ...) keep their status and text as the problem's detail, and an unexpected exception
- * becomes a 500 whose body carries no stack trace. The binding is released in CoordinatedShutdown.
+ * Binds the API's routes and makes every error a problem+json answer: Pekko's rejections (404, 405,
+ * 413, ...) keep their status and text as the problem's detail, and an unexpected exception becomes
+ * a 500 whose body carries no stack trace. The binding is released in CoordinatedShutdown.
  */
 public final class StarfishHttpServer extends AllDirectives {
 
@@ -58,7 +58,10 @@ public final class StarfishHttpServer extends AllDirectives {
         .bind(all)
         .thenApply(
             binding -> {
-              log.info("HTTP API listening on http://{}:{}", settings.host(), binding.localAddress().getPort());
+              log.info(
+                  "HTTP API listening on http://{}:{}",
+                  settings.host(),
+                  binding.localAddress().getPort());
               CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
               shutdown.addTask(
                   CoordinatedShutdown.PhaseServiceUnbind(),
@@ -67,7 +70,8 @@ public final class StarfishHttpServer extends AllDirectives {
               shutdown.addTask(
                   CoordinatedShutdown.PhaseServiceRequestsDone(),
                   "starfish-http-drain",
-                  () -> binding.terminate(Duration.ofSeconds(5)).thenApply(x -> Done.getInstance()));
+                  () ->
+                      binding.terminate(Duration.ofSeconds(5)).thenApply(x -> Done.getInstance()));
               return binding;
             });
   }

@@ -76,8 +76,7 @@ class EntityRoutesTest {
                 entities.ref(), message::apply, timeout, testKit.system().scheduler());
           }
         };
-    HttpSettings settings =
-        new HttpSettings("127.0.0.1", 0, Duration.ofMillis(500), 1024, 2);
+    HttpSettings settings = new HttpSettings("127.0.0.1", 0, Duration.ofMillis(500), 1024, 2);
     var routes =
         Directives.concat(
             new EntityRoutes(gateway, settings).route(),
@@ -199,8 +198,7 @@ class EntityRoutesTest {
         400,
         "invalid-id",
         "129 characters");
-    assertProblem(
-        await(post("/api/v1/entities/account/a%2Fb", "{}")), 400, "invalid-id", "a/b");
+    assertProblem(await(post("/api/v1/entities/account/a%2Fb", "{}")), 400, "invalid-id", "a/b");
     assertProblem(
         await(post("/api/v1/entities/account/a1", "{\"type\":")), 400, "invalid-json", "");
     assertProblem(
@@ -266,8 +264,7 @@ class EntityRoutesTest {
   static void assertProblem(HttpResponse<String> response, int status, String kind, String detail)
       throws Exception {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(status);
-    assertThat(response.headers().firstValue("Content-Type"))
-        .contains("application/problem+json");
+    assertThat(response.headers().firstValue("Content-Type")).contains("application/problem+json");
     JsonNode problem = body(response);
     assertThat(problem.get("type").asText()).isEqualTo(Problem.typeUri(kind));
     assertThat(problem.get("status").asInt()).isEqualTo(status);

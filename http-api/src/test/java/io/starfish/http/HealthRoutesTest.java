@@ -40,12 +40,14 @@ class HealthRoutesTest {
     HealthRoutes health =
         new HealthRoutes(
             List.of(
-                new ReadinessCheck("cluster", () -> CompletableFuture.completedFuture(Optional.empty())),
+                new ReadinessCheck(
+                    "cluster", () -> CompletableFuture.completedFuture(Optional.empty())),
                 new ReadinessCheck(
                     "journal",
                     () -> CompletableFuture.completedFuture(Optional.of("Cassandra unreachable"))),
                 new ReadinessCheck(
-                    "sharding", () -> CompletableFuture.failedFuture(new IllegalStateException("x")))),
+                    "sharding",
+                    () -> CompletableFuture.failedFuture(new IllegalStateException("x")))),
             settings);
     ServerBinding binding =
         StarfishHttpServer.bind(testKit.system(), health.route(), settings)

@@ -28,8 +28,7 @@ public final class JournalHealth {
   }
 
   public static JournalHealth create(ActorSystem<?> system) {
-    CassandraSession session =
-        CassandraSessionRegistry.get(system).sessionFor(SESSION_CONFIG_PATH);
+    CassandraSession session = CassandraSessionRegistry.get(system).sessionFor(SESSION_CONFIG_PATH);
     return new JournalHealth(session, PersistenceSettings.create(system).healthCheckTimeout());
   }
 

@@ -11,7 +11,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * @param keepSnapshots how many snapshots to keep per entity
  * @param healthCheckTimeout how long the journal health check waits for Cassandra
  */
-public record PersistenceSettings(int snapshotEvery, int keepSnapshots, Duration healthCheckTimeout) {
+public record PersistenceSettings(
+    int snapshotEvery, int keepSnapshots, Duration healthCheckTimeout) {
 
   public PersistenceSettings {
     if (snapshotEvery < 0) {

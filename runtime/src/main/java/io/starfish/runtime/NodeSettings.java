@@ -30,6 +30,9 @@ public record NodeSettings(
       }
     }
     return new NodeSettings(
-        c.getString("host"), c.getInt("remote-port"), seeds, c.getBoolean("exit-when-stdin-closes"));
+        c.getString("host"),
+        c.getInt("remote-port"),
+        seeds,
+        c.getBoolean("exit-when-stdin-closes"));
   }
 }

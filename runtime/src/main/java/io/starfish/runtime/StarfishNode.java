@@ -40,7 +40,8 @@ public final class StarfishNode {
   private static final Logger log = LoggerFactory.getLogger(StarfishNode.class);
 
   /** The entity types a plain Starfish node serves: the shipped examples. */
-  public static final EntityRegistry EXAMPLE_ENTITIES = EntityRegistry.of(Account.TYPE, Counter.TYPE);
+  public static final EntityRegistry EXAMPLE_ENTITIES =
+      EntityRegistry.of(Account.TYPE, Counter.TYPE);
 
   /** What {@link #init} started. */
   public record Running(ActorSystem<?> system, StarfishSharding sharding, ServerBinding http) {
@@ -118,7 +119,9 @@ public final class StarfishNode {
     Cluster cluster = Cluster.get(system);
     if (node.seedNodes().isEmpty()) {
       log.info("no seed nodes configured: forming a cluster of one");
-      cluster.manager().tell(new org.apache.pekko.cluster.typed.Join(cluster.selfMember().address()));
+      cluster
+          .manager()
+          .tell(new org.apache.pekko.cluster.typed.Join(cluster.selfMember().address()));
       return;
     }
     List<Address> seeds =

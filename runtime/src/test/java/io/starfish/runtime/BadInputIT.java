@@ -23,7 +23,8 @@ class BadInputIT {
   private static final String A1 = "/api/v1/entities/account/a1";
   private static TestNode node;
 
-  record Case(String method, String path, String contentType, String body, int status, String kind) {}
+  record Case(
+      String method, String path, String contentType, String body, int status, String kind) {}
 
   @BeforeAll
   static void start() throws Exception {
@@ -43,27 +44,85 @@ class BadInputIT {
         new Case("POST", A1, json, "{\"type\":", 400, "invalid-json"),
         new Case("POST", A1, json, "not json", 400, "invalid-json"),
         new Case("POST", A1, json, "{} {}", 400, "invalid-json"),
-        new Case("POST", A1, json, "{\"type\":\"deposit\",\"amount\":1,\"amount\":2}", 400, "invalid-json"),
+        new Case(
+            "POST",
+            A1,
+            json,
+            "{\"type\":\"deposit\",\"amount\":1,\"amount\":2}",
+            400,
+            "invalid-json"),
         new Case("POST", A1, json, "[1,2]", 400, "invalid-command"),
         new Case("POST", A1, json, "{}", 400, "invalid-command"),
         new Case("POST", A1, json, "{\"type\":\"steal\",\"amount\":5}", 400, "invalid-command"),
         new Case("POST", A1, json, "{\"type\":\"deposit\"}", 400, "invalid-command"),
-        new Case("POST", A1, json, "{\"type\":\"deposit\",\"amount\":\"5\"}", 400, "invalid-command"),
+        new Case(
+            "POST", A1, json, "{\"type\":\"deposit\",\"amount\":\"5\"}", 400, "invalid-command"),
         new Case("POST", A1, json, "{\"type\":\"deposit\",\"amount\":2.5}", 400, "invalid-command"),
-        new Case("POST", A1, json, "{\"type\":\"deposit\",\"amount\":1e99}", 400, "invalid-command"),
-        new Case("POST", A1, json, "{\"type\":\"deposit\",\"amount\":92233720368547758070}", 400, "invalid-command"),
+        new Case(
+            "POST", A1, json, "{\"type\":\"deposit\",\"amount\":1e99}", 400, "invalid-command"),
+        new Case(
+            "POST",
+            A1,
+            json,
+            "{\"type\":\"deposit\",\"amount\":92233720368547758070}",
+            400,
+            "invalid-command"),
         new Case("POST", A1, json, "{\"type\":\"deposit\",\"amount\":0}", 400, "invalid-command"),
-        new Case("POST", A1, json, "{\"type\":\"deposit\",\"amount\":-100}", 400, "invalid-command"),
+        new Case(
+            "POST", A1, json, "{\"type\":\"deposit\",\"amount\":-100}", 400, "invalid-command"),
         new Case("POST", A1, json, "{\"type\":\"withdraw\",\"amount\":-1}", 400, "invalid-command"),
-        new Case("POST", A1, json, "{\"type\":\"deposit\",\"amount\":1,\"to\":\"x\"}", 400, "invalid-command"),
-        new Case("POST", A1, json, "{\"type\":\"withdraw\",\"amount\":101}", 409, "command-rejected"),
-        new Case("POST", A1, json, "{\"type\":\"deposit\",\"amount\":" + Long.MAX_VALUE + "}", 409, "command-rejected"),
-        new Case("POST", A1, "text/plain", "{\"type\":\"deposit\",\"amount\":1}", 415, "unsupported-media-type"),
-        new Case("POST", A1, json, "{\"type\":\"deposit\",\"amount\":1,\"pad\":\"" + "x".repeat(70_000) + "\"}", 413, "payload-too-large"),
-        new Case("POST", "/api/v1/entities/bank/a1", json, "{\"type\":\"deposit\",\"amount\":1}", 404, "unknown-entity-type"),
+        new Case(
+            "POST",
+            A1,
+            json,
+            "{\"type\":\"deposit\",\"amount\":1,\"to\":\"x\"}",
+            400,
+            "invalid-command"),
+        new Case(
+            "POST", A1, json, "{\"type\":\"withdraw\",\"amount\":101}", 409, "command-rejected"),
+        new Case(
+            "POST",
+            A1,
+            json,
+            "{\"type\":\"deposit\",\"amount\":" + Long.MAX_VALUE + "}",
+            409,
+            "command-rejected"),
+        new Case(
+            "POST",
+            A1,
+            "text/plain",
+            "{\"type\":\"deposit\",\"amount\":1}",
+            415,
+            "unsupported-media-type"),
+        new Case(
+            "POST",
+            A1,
+            json,
+            "{\"type\":\"deposit\",\"amount\":1,\"pad\":\"" + "x".repeat(70_000) + "\"}",
+            413,
+            "payload-too-large"),
+        new Case(
+            "POST",
+            "/api/v1/entities/bank/a1",
+            json,
+            "{\"type\":\"deposit\",\"amount\":1}",
+            404,
+            "unknown-entity-type"),
         new Case("GET", "/api/v1/entities/bank/a1", null, null, 404, "unknown-entity-type"),
-        new Case("POST", "/api/v1/entities/account/a%20b", json, "{\"type\":\"deposit\",\"amount\":1}", 400, "invalid-id"),
-        new Case("POST", "/api/v1/entities/account/" + "a".repeat(129), json, "{\"type\":\"deposit\",\"amount\":1}", 400, "invalid-id"),
+        new Case(
+            "POST",
+            "/api/v1/entities/account/a%20b",
+            json,
+            "{\"type\":\"deposit\",\"amount\":1}",
+            400,
+            "invalid-id"),
+        new Case(
+            "POST",
+            "/api/v1/entities/account/" + "a".repeat(129),
+            json,
+            "{\"type\":\"deposit\",\"amount\":1}",
+            400,
+            "invalid-id"),
         new Case("GET", "/api/v1/entities/account/%C3%A9", null, null, 400, "invalid-id"),
         new Case("PUT", A1, json, "{\"type\":\"deposit\",\"amount\":1}", 405, "method-not-allowed"),
         new Case("DELETE", A1, null, null, 405, "method-not-allowed"),
@@ -92,7 +151,9 @@ class BadInputIT {
           .as(label)
           .contains("application/problem+json");
       JsonNode problem = Json.MAPPER.readTree(response.body());
-      assertThat(problem.get("type").asText()).as(label).isEqualTo("urn:starfish:problem:" + c.kind());
+      assertThat(problem.get("type").asText())
+          .as(label)
+          .isEqualTo("urn:starfish:problem:" + c.kind());
       assertThat(problem.get("status").asInt()).as(label).isEqualTo(c.status());
       assertThat(problem.get("title").asText()).as(label).isNotBlank();
       assertThat(problem.get("detail").asText()).as(label).isNotBlank();

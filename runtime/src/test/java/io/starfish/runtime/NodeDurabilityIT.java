@@ -28,15 +28,22 @@ class NodeDurabilityIT {
   @Test
   void stateWrittenThroughHttpIsReadBackAfterNodeAndCassandraRestart() throws Exception {
     try (TestNode node = TestNode.start(SNAPSHOT_EVERY_5)) {
-      json(node.post("/api/v1/entities/account/durable-a1", "{\"type\":\"deposit\",\"amount\":50}"));
-      json(node.post("/api/v1/entities/account/durable-a1", "{\"type\":\"deposit\",\"amount\":30}"));
+      json(
+          node.post("/api/v1/entities/account/durable-a1", "{\"type\":\"deposit\",\"amount\":50}"));
+      json(
+          node.post("/api/v1/entities/account/durable-a1", "{\"type\":\"deposit\",\"amount\":30}"));
       JsonNode afterWithdraw =
-          json(node.post("/api/v1/entities/account/durable-a1", "{\"type\":\"withdraw\",\"amount\":20}"));
+          json(
+              node.post(
+                  "/api/v1/entities/account/durable-a1", "{\"type\":\"withdraw\",\"amount\":20}"));
       assertThat(afterWithdraw.get("version").asLong()).isEqualTo(3);
       assertThat(afterWithdraw.get("state").get("balance").asLong()).isEqualTo(60);
 
       for (int i = 1; i <= 12; i++) {
-        json(node.post("/api/v1/entities/counter/durable-c1", "{\"type\":\"increment\",\"by\":" + i + "}"));
+        json(
+            node.post(
+                "/api/v1/entities/counter/durable-c1",
+                "{\"type\":\"increment\",\"by\":" + i + "}"));
       }
     }
     assertThat(snapshotsOf("counter|durable-c1"))
@@ -56,7 +63,9 @@ class NodeDurabilityIT {
       assertThat(counter.get("state").get("value").asLong()).isEqualTo(78);
 
       JsonNode next =
-          json(node.post("/api/v1/entities/account/durable-a1", "{\"type\":\"deposit\",\"amount\":1}"));
+          json(
+              node.post(
+                  "/api/v1/entities/account/durable-a1", "{\"type\":\"deposit\",\"amount\":1}"));
       assertThat(next.get("version").asLong()).isEqualTo(4);
       assertThat(next.get("state").get("balance").asLong()).isEqualTo(61);
     }

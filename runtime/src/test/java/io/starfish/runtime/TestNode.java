@@ -35,7 +35,8 @@ public final class TestNode implements AutoCloseable {
                     + extraConfig)
             .withFallback(TestCassandra.driverConfig());
     Config config =
-        ConfigFactory.load(overrides.withFallback(ConfigFactory.parseResources("application.conf")));
+        ConfigFactory.load(
+            overrides.withFallback(ConfigFactory.parseResources("application.conf")));
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "starfish", config);
     StarfishNode.Running running =
         StarfishNode.init(system, StarfishNode.EXAMPLE_ENTITIES)
@@ -80,6 +81,11 @@ public final class TestNode implements AutoCloseable {
   @Override
   public void close() {
     running.system().terminate();
-    running.system().getWhenTerminated().toCompletableFuture().orTimeout(60, TimeUnit.SECONDS).join();
+    running
+        .system()
+        .getWhenTerminated()
+        .toCompletableFuture()
+        .orTimeout(60, TimeUnit.SECONDS)
+        .join();
   }
 }

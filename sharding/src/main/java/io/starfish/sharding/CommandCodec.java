@@ -20,8 +20,8 @@ import java.util.Set;
 import java.util.stream.Collectors;
 
 /**
- * Maps the JSON form of commands ({@code {"type": "deposit", "amount": 50}}) to command records
- * and back. Command names come from the records that a sealed command interface permits: {@code
+ * Maps the JSON form of commands ({@code {"type": "deposit", "amount": 50}}) to command records and
+ * back. Command names come from the records that a sealed command interface permits: {@code
  * Deposit} is {@code "deposit"}, {@code SetLimit} is {@code "setLimit"}; {@code @JsonTypeName}
  * overrides a name. Decoding is strict: unknown or missing fields, wrong JSON types, fractions for
  * integers and numbers out of range are errors with a message fit for an API client.
@@ -126,7 +126,11 @@ public final class CommandCodec {
       JsonNode value = fields.get(component.getName());
       if (value == null || value.isNull()) {
         return error(
-            "missing field \"" + component.getName() + "\" in command \"" + nameOf(commandClass) + "\"");
+            "missing field \""
+                + component.getName()
+                + "\" in command \""
+                + nameOf(commandClass)
+                + "\"");
       }
     }
     try {

@@ -3,9 +3,9 @@ package io.starfish.sharding;
 import org.apache.pekko.actor.typed.Behavior;
 
 /**
- * An entity type as the registry knows it: its name, the commands it accepts, and how to create
- * one instance. Made with {@link EntityType#of} (commands, events and state, the usual way) or
- * {@link EntityType#custom} (a hand-written Pekko behaviour).
+ * An entity type as the registry knows it: its name, the commands it accepts, and how to create one
+ * instance. Made with {@link EntityType#of} (commands, events and state, the usual way) or {@link
+ * EntityType#custom} (a hand-written Pekko behaviour).
  */
 public sealed interface EntityDefinition permits EntityType, EntityType.Custom {
 

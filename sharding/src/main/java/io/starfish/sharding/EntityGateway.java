@@ -6,8 +6,8 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
- * How the HTTP API reaches entities: by type name and id, wherever in the cluster they live.
- * {@link StarfishSharding} implements it with Cluster Sharding; route tests put a probe behind it.
+ * How the HTTP API reaches entities: by type name and id, wherever in the cluster they live. {@link
+ * StarfishSharding} implements it with Cluster Sharding; route tests put a probe behind it.
  */
 public interface EntityGateway {
 
@@ -15,8 +15,8 @@ public interface EntityGateway {
   EntityRegistry registry();
 
   /**
-   * Sends a message to entity {@code type}/{@code id} and completes with its answer, or fails
-   * with a {@link java.util.concurrent.TimeoutException} after {@code timeout}.
+   * Sends a message to entity {@code type}/{@code id} and completes with its answer, or fails with
+   * a {@link java.util.concurrent.TimeoutException} after {@code timeout}.
    */
   CompletionStage<EntityResult> ask(
       String type,

@@ -8,9 +8,9 @@ import org.apache.pekko.actor.typed.ActorRef;
  * What Starfish sends to an entity. Every registered entity type, declared or hand-written,
  * receives these messages and answers each with one {@link EntityResult}.
  *
- * <p>Commands travel as JSON (the HTTP body, already checked against the entity type's commands
- * by the node that received it), so any node can forward any command without knowing its Java
- * type, and the entity decodes it where it runs.
+ * <p>Commands travel as JSON (the HTTP body, already checked against the entity type's commands by
+ * the node that received it), so any node can forward any command without knowing its Java type,
+ * and the entity decodes it where it runs.
  */
 public sealed interface EntityMessage extends CborSerializable {
 

@@ -9,9 +9,9 @@ import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.Behavior;
 
 /**
- * An entity type written the usual Starfish way: commands, events and state as records, a
- * command handler and an event handler. Starfish supplies the persistence id, sharding,
- * serialization, snapshots, supervision and the HTTP mapping.
+ * An entity type written the usual Starfish way: commands, events and state as records, a command
+ * handler and an event handler. Starfish supplies the persistence id, sharding, serialization,
+ * snapshots, supervision and the HTTP mapping.
  *
  * <pre>{@code
  * public static final EntityType<Command, Event, State> TYPE =
@@ -71,16 +71,19 @@ public final class EntityType<C, E extends CborSerializable, S extends CborSeria
   }
 
   /**
-   * Registers a hand-written Pekko behaviour, typically an {@code EventSourcedBehavior} built
-   * with {@link EntityContext#persistenceId()}. It receives {@link EntityMessage}s and must answer
-   * each with an {@link EntityResult}. Starfish still supplies sharding and supervision; commands
-   * reach it as JSON objects with a string "type".
+   * Registers a hand-written Pekko behaviour, typically an {@code EventSourcedBehavior} built with
+   * {@link EntityContext#persistenceId()}. It receives {@link EntityMessage}s and must answer each
+   * with an {@link EntityResult}. Starfish still supplies sharding and supervision; commands reach
+   * it as JSON objects with a string "type".
    */
-  public static Custom custom(String name, Function<EntityContext, Behavior<EntityMessage>> factory) {
+  public static Custom custom(
+      String name, Function<EntityContext, Behavior<EntityMessage>> factory) {
     return new Custom(requireValidName(name), Objects.requireNonNull(factory, "factory"));
   }
 
-  /** The same type with its own snapshot interval instead of starfish.persistence.snapshot-every. */
+  /**
+   * The same type with its own snapshot interval instead of starfish.persistence.snapshot-every.
+   */
   public EntityType<C, E, S> withSnapshotEvery(int events) {
     if (events < 0) {
       throw new IllegalArgumentException("snapshot interval must be >= 0, was " + events);

@@ -47,11 +47,7 @@ public final class StarfishSharding implements EntityGateway {
           Entity.of(
               key,
               entityContext ->
-                  entityBehavior(
-                      type,
-                      entityContext.getEntityId(),
-                      persistence,
-                      supervision)));
+                  entityBehavior(type, entityContext.getEntityId(), persistence, supervision)));
       system.log().info("entity type '{}' started on sharding ({})", type.name(), type);
     }
     starfish.started = true;

@@ -21,7 +21,9 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Both kinds of entity type, on a real (single-node) Cluster Sharding with the in-memory journal. */
+/**
+ * Both kinds of entity type, on a real (single-node) Cluster Sharding with the in-memory journal.
+ */
 class StarfishShardingTest {
 
   // A declared entity type: the developer-facing API.
@@ -134,7 +136,11 @@ class StarfishShardingTest {
   private static EntityResult ask(String type, String id, String json) throws Exception {
     JsonNode command = Json.COMMANDS.readTree(json);
     return sharding
-        .ask(type, id, replyTo -> new EntityMessage.Execute(command, replyTo), Duration.ofSeconds(10))
+        .ask(
+            type,
+            id,
+            replyTo -> new EntityMessage.Execute(command, replyTo),
+            Duration.ofSeconds(10))
         .toCompletableFuture()
         .get(15, TimeUnit.SECONDS);
   }

@@ -26,12 +26,12 @@ import java.util.stream.Collectors;
 
 /**
  * A real, single-node Apache Cassandra started in a child JVM from the {@code cassandra-all} jars
- * of Maven Central, for dev mode and tests. Data and logs live in a folder the caller chooses, so
- * a second start on the same folder sees the same data.
+ * of Maven Central, for dev mode and tests. Data and logs live in a folder the caller chooses, so a
+ * second start on the same folder sees the same data.
  *
- * <p>{@link #start(Settings)} prints progress, returns once the CQL port answers, and fails with
- * a {@link CassandraStartException} that names the cause (port taken, too little memory, the
- * process exited, timeout) instead of hanging. The child exits by itself if this JVM dies.
+ * <p>{@link #start(Settings)} prints progress, returns once the CQL port answers, and fails with a
+ * {@link CassandraStartException} that names the cause (port taken, too little memory, the process
+ * exited, timeout) instead of hanging. The child exits by itself if this JVM dies.
  */
 public final class EmbeddedCassandra implements AutoCloseable {
 
@@ -522,7 +522,9 @@ public final class EmbeddedCassandra implements AutoCloseable {
             .filter(entry -> !entry.isBlank())
             .collect(Collectors.toList());
     List<String> missing =
-        entries.stream().filter(entry -> !Files.exists(Path.of(entry))).collect(Collectors.toList());
+        entries.stream()
+            .filter(entry -> !Files.exists(Path.of(entry)))
+            .collect(Collectors.toList());
     if (!missing.isEmpty()) {
       throw new CassandraStartException(
           missing.size()
@@ -536,7 +538,8 @@ public final class EmbeddedCassandra implements AutoCloseable {
 
   private static String ownCodeLocation() {
     try {
-      return Path.of(CassandraMain.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+      return Path.of(
+              CassandraMain.class.getProtectionDomain().getCodeSource().getLocation().toURI())
           .toString();
     } catch (URISyntaxException e) {
       throw new IllegalStateException(e);

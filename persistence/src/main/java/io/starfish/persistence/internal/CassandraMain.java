@@ -17,8 +17,7 @@ public final class CassandraMain {
   private CassandraMain() {}
 
   public static void main(String[] args) throws Exception {
-    Thread watchdog =
-        new Thread(CassandraMain::exitWhenParentGoesAway, "starfish-parent-watchdog");
+    Thread watchdog = new Thread(CassandraMain::exitWhenParentGoesAway, "starfish-parent-watchdog");
     watchdog.setDaemon(true);
     watchdog.start();
 

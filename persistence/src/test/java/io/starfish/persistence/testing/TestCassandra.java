@@ -12,9 +12,9 @@ import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * One real Cassandra per test JVM, on free ports, in a fresh folder under the build directory.
- * Use {@code @ExtendWith(TestCassandra.class)}; it is stopped when the test run ends (and, as a
- * last resort, by a JVM shutdown hook; the child also exits if this JVM is killed).
+ * One real Cassandra per test JVM, on free ports, in a fresh folder under the build directory. Use
+ * {@code @ExtendWith(TestCassandra.class)}; it is stopped when the test run ends (and, as a last
+ * resort, by a JVM shutdown hook; the child also exits if this JVM is killed).
  */
 public final class TestCassandra implements BeforeAllCallback {
 
@@ -29,8 +29,7 @@ public final class TestCassandra implements BeforeAllCallback {
         .getRoot()
         .getStore(ExtensionContext.Namespace.GLOBAL)
         .getOrComputeIfAbsent(
-            TestCassandra.class.getName(),
-            key -> (AutoCloseable) TestCassandra::stop);
+            TestCassandra.class.getName(), key -> (AutoCloseable) TestCassandra::stop);
   }
 
   /** The running node, started on first use. */
@@ -43,7 +42,8 @@ public final class TestCassandra implements BeforeAllCallback {
         settings = EmbeddedCassandra.Settings.in(dir).withPorts(freePort(), freePort());
       }
       if (!hookRegistered) {
-        Runtime.getRuntime().addShutdownHook(new Thread(TestCassandra::stop, "test-cassandra-stop"));
+        Runtime.getRuntime()
+            .addShutdownHook(new Thread(TestCassandra::stop, "test-cassandra-stop"));
         hookRegistered = true;
       }
       running = EmbeddedCassandra.start(settings);

@@ -16,10 +16,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 
 /**
- * {@code ./starfish dev}: an embedded Cassandra (data under {@code .starfish/}) and N Starfish
- * node JVMs on 127.0.0.1, with progress until every node is ready, and an orderly stop (nodes
- * first, then Cassandra) on Ctrl-C or SIGTERM. Node i uses remoting port 25520+i and HTTP port
- * 8080+i (i from 0).
+ * {@code ./starfish dev}: an embedded Cassandra (data under {@code .starfish/}) and N Starfish node
+ * JVMs on 127.0.0.1, with progress until every node is ready, and an orderly stop (nodes first,
+ * then Cassandra) on Ctrl-C or SIGTERM. Node i uses remoting port 25520+i and HTTP port 8080+i (i
+ * from 0).
  */
 public final class DevLauncher {
 
@@ -154,7 +154,9 @@ public final class DevLauncher {
             "nodes not ready within 3 minutes: " + status + "; see " + home.resolve("logs"));
       }
       if (System.nanoTime() > nextReport) {
-        say(String.format("waiting for readiness (%.0f s): %s", secondsSince(t0), String.join(", ", status)));
+        say(
+            String.format(
+                "waiting for readiness (%.0f s): %s", secondsSince(t0), String.join(", ", status)));
         nextReport = System.nanoTime() + TimeUnit.SECONDS.toNanos(3);
       }
       TimeUnit.MILLISECONDS.sleep(500); // poll interval of the readiness endpoints
@@ -187,7 +189,10 @@ public final class DevLauncher {
 
   private void printTable() {
     say(String.format("%-6s %-8s %-18s %-24s %s", "node", "pid", "remoting", "http", "rss"));
-    say(String.format("%-6s %-8s %-18s %-24s %s", "cass", cassandra.pid(), "-", "cql " + cassandra.contactPoint(), rss(cassandra.pid())));
+    say(
+        String.format(
+            "%-6s %-8s %-18s %-24s %s",
+            "cass", cassandra.pid(), "-", "cql " + cassandra.contactPoint(), rss(cassandra.pid())));
     for (NodeProcess node : nodes) {
       say(
           String.format(
@@ -220,7 +225,15 @@ public final class DevLauncher {
       for (NodeProcess node : nodes) {
         if (!node.isAlive() && !node.reportedDead) {
           node.reportedDead = true;
-          say("node " + node.index() + " (pid " + node.pid() + ") exited with code " + node.exitCode() + "; see " + node.logFile());
+          say(
+              "node "
+                  + node.index()
+                  + " (pid "
+                  + node.pid()
+                  + ") exited with code "
+                  + node.exitCode()
+                  + "; see "
+                  + node.logFile());
         }
       }
       if (!cassandra.isRunning()) {

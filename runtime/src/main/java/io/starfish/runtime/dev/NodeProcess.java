@@ -13,8 +13,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * One Starfish node in its own JVM, started with the launcher's class path. Its standard input
- * is a pipe held by this process, so the node shuts itself down if the launcher dies.
+ * One Starfish node in its own JVM, started with the launcher's class path. Its standard input is a
+ * pipe held by this process, so the node shuts itself down if the launcher dies.
  */
 public final class NodeProcess {
 
@@ -23,6 +23,7 @@ public final class NodeProcess {
   private final int httpPort;
   private final Process process;
   private final Path logFile;
+
   // Held open on purpose: the node exits when this pipe closes.
   @SuppressWarnings("unused")
   private final OutputStream lifeline;

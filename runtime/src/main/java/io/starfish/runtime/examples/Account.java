@@ -7,8 +7,8 @@ import io.starfish.sharding.Outcome;
 /**
  * A bank account: the balance never goes negative. Contract: docs/entities/account.md.
  *
- * <p>This file is the whole entity: commands, events and state as records, one command handler
- * and one event handler. Starfish supplies persistence, sharding, supervision and the HTTP API.
+ * <p>This file is the whole entity: commands, events and state as records, one command handler and
+ * one event handler. Starfish supplies persistence, sharding, supervision and the HTTP API.
  */
 public final class Account {
 
@@ -52,10 +52,7 @@ public final class Account {
       }
       if (withdraw.amount() > state.balance()) {
         return Outcome.reject(
-            "insufficient funds: balance "
-                + state.balance()
-                + ", withdrawal "
-                + withdraw.amount());
+            "insufficient funds: balance " + state.balance() + ", withdrawal " + withdraw.amount());
       }
       return Outcome.persist(new Withdrawn(withdraw.amount()));
     }

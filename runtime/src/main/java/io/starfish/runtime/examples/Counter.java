@@ -4,7 +4,9 @@ import io.starfish.persistence.CborSerializable;
 import io.starfish.sharding.EntityType;
 import io.starfish.sharding.Outcome;
 
-/** The smallest useful entity: a counter. Used by benchmarks. Contract: docs/entities/counter.md. */
+/**
+ * The smallest useful entity: a counter. Used by benchmarks. Contract: docs/entities/counter.md.
+ */
 public final class Counter {
 
   private Counter() {}

@@ -18,7 +18,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** The account entity as Starfish runs it (generated behaviour + supervision), in-memory journal. */
+/**
+ * The account entity as Starfish runs it (generated behaviour + supervision), in-memory journal.
+ */
 class AccountTest {
 
   private static ActorTestKit testKit;

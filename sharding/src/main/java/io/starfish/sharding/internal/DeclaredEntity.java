@@ -66,9 +66,7 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
           .persist(persist.events())
           .thenReply(
               execute.replyTo(),
-              newState ->
-                  new EntityResult.Accepted(
-                      version(), render(newState), reply(persist)));
+              newState -> new EntityResult.Accepted(version(), render(newState), reply(persist)));
     }
     if (outcome instanceof Outcome.Reject<E> reject) {
       return Effect().reply(execute.replyTo(), new EntityResult.Rejected(reject.reason()));
