@@ -15,7 +15,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -161,10 +160,10 @@ public final class EntityRoutes extends AllDirectives {
     if (result instanceof EntityResult.Accepted accepted) {
       ObjectNode body = envelope(type, id, accepted.version(), accepted.state());
       body.set("reply", accepted.reply());
-      return json(body);
+      return JsonResponses.ok(body);
     }
     if (result instanceof EntityResult.Current current) {
-      return json(envelope(type, id, current.version(), current.state()));
+      return JsonResponses.ok(envelope(type, id, current.version(), current.state()));
     }
     if (result instanceof EntityResult.Rejected rejected) {
       return Problem.rejected(rejected.reason()).toResponse(instance, settings.retryAfterSeconds());
@@ -204,15 +203,6 @@ public final class EntityRoutes extends AllDirectives {
     body.put("version", version);
     body.set("state", state);
     return body;
-  }
-
-  private static HttpResponse json(ObjectNode body) {
-    try {
-      return HttpResponse.create()
-          .withEntity(ContentTypes.APPLICATION_JSON, Json.MAPPER.writeValueAsBytes(body));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   private static String abbreviate(String text) {

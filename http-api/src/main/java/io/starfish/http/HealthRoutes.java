@@ -1,6 +1,5 @@
 package io.starfish.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starfish.sharding.internal.Json;
 import java.util.ArrayList;
@@ -10,7 +9,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -36,7 +34,7 @@ public final class HealthRoutes extends AllDirectives {
             get(
                 () ->
                     concat(
-                        path("alive", () -> complete(json(status("alive")))),
+                        path("alive", () -> complete(JsonResponses.ok(status("alive")))),
                         path("ready", () -> completeWithFuture(ready())))));
   }
 
@@ -65,7 +63,7 @@ public final class HealthRoutes extends AllDirectives {
               if (failing.isEmpty()) {
                 ObjectNode body = status("ready");
                 body.set("checks", report);
-                return json(body);
+                return JsonResponses.ok(body);
               }
               ObjectNode extensions = Json.MAPPER.createObjectNode();
               extensions.set("checks", report);
@@ -86,14 +84,5 @@ public final class HealthRoutes extends AllDirectives {
     ObjectNode body = Json.MAPPER.createObjectNode();
     body.put("status", status);
     return body;
-  }
-
-  private static HttpResponse json(ObjectNode body) {
-    try {
-      return HttpResponse.create()
-          .withEntity(ContentTypes.APPLICATION_JSON, Json.MAPPER.writeValueAsBytes(body));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
   }
 }
