@@ -88,9 +88,7 @@ public final class StarfishNode {
                 "cluster",
                 () ->
                     CompletableFuture.completedFuture(
-                        cluster.selfMember().status() == MemberStatus.up()
-                            ? Optional.empty()
-                            : Optional.of("member is " + cluster.selfMember().status()))),
+                        memberProblem(cluster.selfMember().status()))),
             new ReadinessCheck(
                 "sharding",
                 () ->
@@ -113,6 +111,16 @@ public final class StarfishNode {
                   entities.names());
               return new Running(system, sharding, binding);
             });
+  }
+
+  /** Readiness of the cluster membership: only an Up member serves. */
+  private static Optional<String> memberProblem(MemberStatus status) {
+    if (status == MemberStatus.up()) {
+      return Optional.empty();
+    }
+    // Before it has joined, a node reports itself as Removed.
+    return Optional.of(
+        status == MemberStatus.removed() ? "not a cluster member yet" : "member is " + status);
   }
 
   private static void joinCluster(ActorSystem<?> system, NodeSettings node) {

@@ -500,6 +500,11 @@ public final class EmbeddedCassandra implements AutoCloseable {
     cmd.add("-cp");
     cmd.add(classPath());
     cmd.add(CassandraMain.class.getName());
+    // Its own session: a terminal's Ctrl-C reaches only the parent, which stops Cassandra last,
+    // after whatever still writes to it (the dev launcher stops the nodes first).
+    if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
+      cmd.add(0, "/usr/bin/setsid");
+    }
     return cmd;
   }
 
