@@ -172,6 +172,11 @@ public final class EntityRoutes extends AllDirectives {
       return Problem.invalidCommand(invalid.reason())
           .toResponse(instance, settings.retryAfterSeconds());
     }
+    if (result instanceof EntityResult.Unavailable unavailable) {
+      log.info("{}/{} refused a command: {}", type, id, unavailable.reason());
+      return Problem.unavailable(unavailable.reason())
+          .toResponse(instance, settings.retryAfterSeconds());
+    }
     throw new IllegalStateException("unexpected entity result " + result);
   }
 

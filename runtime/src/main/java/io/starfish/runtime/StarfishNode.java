@@ -2,6 +2,8 @@ package io.starfish.runtime;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import io.starfish.http.AdminRoutes;
+import io.starfish.http.ClusterRoutes;
 import io.starfish.http.EntityRoutes;
 import io.starfish.http.HealthRoutes;
 import io.starfish.http.HttpSettings;
@@ -94,11 +96,21 @@ public final class StarfishNode {
                 () ->
                     CompletableFuture.completedFuture(
                         sharding.isStarted() ? Optional.empty() : Optional.of("not started"))),
-            new ReadinessCheck("journal", journal::check));
+            new ReadinessCheck("journal", journal::check),
+            new ReadinessCheck(
+                "shutdown",
+                () ->
+                    CompletableFuture.completedFuture(
+                        CoordinatedShutdown.get(system)
+                            .getShutdownReason()
+                            .map(reason -> "node is shutting down (" + reason + ")"))));
 
     var routes =
         Directives.concat(
-            new EntityRoutes(sharding, http).route(), new HealthRoutes(checks, http).route());
+            new EntityRoutes(sharding, http).route(),
+            new ClusterRoutes(system, sharding::placement, http).route(),
+            new AdminRoutes(system, http).route(),
+            new HealthRoutes(checks, http).route());
     return StarfishHttpServer.bind(system, routes, http)
         .thenApply(
             binding -> {

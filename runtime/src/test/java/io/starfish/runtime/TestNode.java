@@ -27,10 +27,23 @@ public final class TestNode implements AutoCloseable {
 
   /** Starts a node (a cluster of one) and waits until /health/ready answers 200. */
   public static TestNode start(String extraConfig) throws Exception {
+    return start(0, "", extraConfig);
+  }
+
+  /**
+   * Starts a node on {@code remotePort} that joins {@code seedNodes} (host:port,...) and waits until
+   * it is ready (an Up member with sharding started).
+   */
+  public static TestNode start(int remotePort, String seedNodes, String extraConfig)
+      throws Exception {
     Config overrides =
         ConfigFactory.parseString(
-                "starfish.node.remote-port = 0\n"
-                    + "starfish.node.seed-nodes = \"\"\n"
+                "starfish.node.remote-port = "
+                    + remotePort
+                    + "\n"
+                    + "starfish.node.seed-nodes = \""
+                    + seedNodes
+                    + "\"\n"
                     + "starfish.http.port = 0\n"
                     + extraConfig)
             .withFallback(TestCassandra.driverConfig());
@@ -71,6 +84,10 @@ public final class TestNode implements AutoCloseable {
 
   public URI uri(String path) {
     return URI.create("http://127.0.0.1:" + running.httpPort() + path);
+  }
+
+  public StarfishNode.Running running() {
+    return running;
   }
 
   public ActorSystem<?> system() {

@@ -19,4 +19,13 @@ public sealed interface EntityMessage extends CborSerializable {
 
   /** Read the current state without changing it. */
   record GetState(ActorRef<EntityResult> replyTo) implements EntityMessage {}
+
+  /**
+   * Starfish-internal: the receive timeout of an entity that has been idle for {@code
+   * starfish.sharding.passivate-idle-after}. Starfish intercepts it and passivates the entity; it
+   * is never delivered to an entity's own behaviour.
+   */
+  enum Idle implements EntityMessage {
+    INSTANCE
+  }
 }

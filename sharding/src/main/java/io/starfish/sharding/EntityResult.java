@@ -23,4 +23,10 @@ public sealed interface EntityResult extends CborSerializable {
 
   /** The command is malformed or has an invalid field; nothing was persisted. */
   record Invalid(String reason) implements EntityResult {}
+
+  /**
+   * The entity cannot take commands right now (e.g. its node is cut off from the cluster's
+   * majority); nothing was persisted and the caller may retry, possibly through another node.
+   */
+  record Unavailable(String reason) implements EntityResult {}
 }

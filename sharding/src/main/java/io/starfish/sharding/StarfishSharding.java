@@ -1,10 +1,17 @@
 package io.starfish.sharding;
 
 import io.starfish.persistence.PersistenceSettings;
+import io.starfish.sharding.internal.EntityGuard;
 import io.starfish.supervision.Supervision;
 import io.starfish.supervision.SupervisionSettings;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -13,6 +20,9 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -21,18 +31,24 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 /**
  * Runs every registered entity type on Cluster Sharding: each entity lives on exactly one node of
  * the cluster at a time, is created on its first message, wrapped in restart-with-backoff
- * supervision, and persisted under the id {@code "{type}|{id}"}.
+ * supervision, and persisted under the id {@code "{type}|{id}"}. Entities are remembered: when a
+ * shard moves (rebalance, leave, crash) its live entities are started again on the new node at once.
+ * Idle entities are passivated (see {@link ShardingSettings}).
  */
 public final class StarfishSharding implements EntityGateway {
 
+  private final ActorSystem<?> system;
   private final ClusterSharding sharding;
   private final EntityRegistry registry;
+  private final int numberOfShards;
   private final Map<String, EntityTypeKey<EntityMessage>> keys = new ConcurrentHashMap<>();
   private volatile boolean started;
 
   private StarfishSharding(ActorSystem<?> system, EntityRegistry registry) {
+    this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.registry = registry;
+    this.numberOfShards = system.settings().config().getInt("pekko.cluster.sharding.number-of-shards");
   }
 
   /** Starts the shard regions of every registered type on this node. */
@@ -40,6 +56,7 @@ public final class StarfishSharding implements EntityGateway {
     StarfishSharding starfish = new StarfishSharding(system, registry);
     PersistenceSettings persistence = PersistenceSettings.create(system);
     SupervisionSettings supervision = SupervisionSettings.create(system);
+    ShardingSettings settings = ShardingSettings.create(system);
     for (EntityDefinition type : registry.all()) {
       EntityTypeKey<EntityMessage> key = typeKey(type.name());
       starfish.keys.put(type.name(), key);
@@ -47,7 +64,10 @@ public final class StarfishSharding implements EntityGateway {
           Entity.of(
               key,
               entityContext ->
-                  entityBehavior(type, entityContext.getEntityId(), persistence, supervision)));
+                  EntityGuard.wrap(
+                      entityBehavior(type, entityContext.getEntityId(), persistence, supervision),
+                      entityContext.getShard(),
+                      settings)));
       system.log().info("entity type '{}' started on sharding ({})", type.name(), type);
     }
     starfish.started = true;
@@ -75,6 +95,52 @@ public final class StarfishSharding implements EntityGateway {
 
   public static EntityTypeKey<EntityMessage> typeKey(String typeName) {
     return EntityTypeKey.create(EntityMessage.class, typeName);
+  }
+
+  /** The shard an entity id belongs to (the same for every entity type). */
+  public String shardIdOf(String entityId) {
+    return ShardRegion.HashCodeMessageExtractor$.MODULE$.shardId(entityId, numberOfShards);
+  }
+
+  /**
+   * Where the shards of every registered type live, per node, with entity counts, as the shard
+   * regions of the whole cluster report them. Regions that do not answer within {@code timeout}
+   * are reported with their shards as failed.
+   */
+  public CompletionStage<Map<String, List<ShardPlacement>>> placement(Duration timeout) {
+    Map<String, CompletableFuture<List<ShardPlacement>>> perType = new LinkedHashMap<>();
+    for (String type : registry.names()) {
+      CompletionStage<ShardRegion.ClusterShardingStats> stats =
+          AskPattern.ask(
+              sharding.shardState(),
+              replyTo -> new GetClusterShardingStats(keys.get(type), timeout, replyTo),
+              timeout.plusSeconds(1),
+              system.scheduler());
+      perType.put(type, stats.thenApply(StarfishSharding::placements).toCompletableFuture());
+    }
+    return CompletableFuture.allOf(perType.values().toArray(CompletableFuture[]::new))
+        .thenApply(
+            done -> {
+              Map<String, List<ShardPlacement>> result = new LinkedHashMap<>();
+              perType.forEach((type, future) -> result.put(type, future.join()));
+              return result;
+            });
+  }
+
+  private static List<ShardPlacement> placements(ShardRegion.ClusterShardingStats stats) {
+    List<ShardPlacement> placements = new ArrayList<>();
+    stats
+        .getRegions()
+        .forEach(
+            (address, region) -> {
+              Map<String, Integer> counts = new TreeMap<>();
+              region.getStats().forEach((shard, count) -> counts.put(shard, (Integer) count));
+              placements.add(
+                  new ShardPlacement(
+                      address.toString(), counts, Set.copyOf(region.getFailed())));
+            });
+    placements.sort(java.util.Comparator.comparing(ShardPlacement::node));
+    return placements;
   }
 
   /** True once every type's shard region has been started on this node. */

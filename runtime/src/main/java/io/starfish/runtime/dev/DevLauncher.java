@@ -1,52 +1,88 @@
 package io.starfish.runtime.dev;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.persistence.embedded.CassandraStartException;
 import io.starfish.persistence.embedded.EmbeddedCassandra;
+import io.starfish.sharding.internal.Json;
+import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 
 /**
  * {@code ./starfish dev}: an embedded Cassandra (data under {@code .starfish/}) and N Starfish node
- * JVMs on 127.0.0.1, with progress until every node is ready, and an orderly stop (nodes first,
- * then Cassandra) on Ctrl-C or SIGTERM. Node i uses remoting port 25520+i and HTTP port 8080+i (i
- * from 0).
+ * JVMs on 127.0.0.1, with progress until every node is ready, a table of the nodes once they are
+ * Up, self-heal (a node process that dies is reported and replaced on the same ports; the new
+ * incarnation replaces the old one in the cluster), and an orderly stop (nodes first, then
+ * Cassandra) on Ctrl-C or SIGTERM. Node i (from 1) uses remoting port 25519+i and HTTP port 8079+i.
+ *
+ * <p>{@code ./starfish dev --join} instead starts one more node that joins the cluster a running
+ * {@code ./starfish dev} started, on the next free ports, and watches it the same way.
  */
 public final class DevLauncher {
 
-  private static final int BASE_REMOTE_PORT = 25520;
-  private static final int BASE_HTTP_PORT = 8080;
+  static final int BASE_REMOTE_PORT = 25520;
+  static final int BASE_HTTP_PORT = 8080;
+  static final int MAX_NODES = 9;
+  static final int DEFAULT_CQL_PORT = 9042;
+  /** A replacement that dies this soon after its start counts as a failed restart. */
+  private static final Duration CRASH_LOOP_WINDOW = Duration.ofSeconds(60);
+
+  private static final int MAX_QUICK_RESTARTS = 3;
 
   private final Path home;
   private final int nodeCount;
   private final int nodeHeapMb;
-  private final List<NodeProcess> nodes = new ArrayList<>();
+  private final boolean join;
+  private final boolean selfHeal;
+  private final Map<Integer, NodeProcess> nodes = new HashMap<>();
+  private final Map<Integer, Integer> quickRestarts = new HashMap<>();
   private final CountDownLatch stopped = new CountDownLatch(1);
+  private final HttpClient client =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
   private volatile EmbeddedCassandra cassandra;
   private volatile boolean stopping;
+  private String adminToken;
+  private String seeds;
+  private String contactPoint;
 
-  DevLauncher(Path home, int nodeCount, int nodeHeapMb) {
+  DevLauncher(Path home, int nodeCount, int nodeHeapMb, boolean join, boolean selfHeal) {
     this.home = home;
     this.nodeCount = nodeCount;
     this.nodeHeapMb = nodeHeapMb;
+    this.join = join;
+    this.selfHeal = selfHeal;
   }
 
   public static void main(String[] args) throws Exception {
     int nodes = 3;
     int heap = 384;
+    boolean join = false;
+    boolean selfHeal = true;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--nodes" -> nodes = Integer.parseInt(value(args, ++i, "--nodes"));
         case "--node-heap-mb" -> heap = Integer.parseInt(value(args, ++i, "--node-heap-mb"));
+        case "--join" -> join = true;
+        case "--no-self-heal" -> selfHeal = false;
         case "--no-build" -> {
           // handled by the ./starfish script
         }
@@ -61,15 +97,20 @@ public final class DevLauncher {
         }
       }
     }
-    if (nodes < 1 || nodes > 9) {
-      System.err.println("--nodes must be between 1 and 9");
+    if (nodes < 1 || nodes > MAX_NODES) {
+      System.err.println("--nodes must be between 1 and " + MAX_NODES);
       System.exit(2);
     }
-    DevLauncher launcher = new DevLauncher(Path.of(".starfish").toAbsolutePath(), nodes, heap);
+    DevLauncher launcher =
+        new DevLauncher(Path.of(".starfish").toAbsolutePath(), nodes, heap, join, selfHeal);
     Runtime.getRuntime().addShutdownHook(new Thread(launcher::stop, "starfish-dev-stop"));
     try {
-      launcher.run();
-    } catch (CassandraStartException e) {
+      if (join) {
+        launcher.runJoin();
+      } else {
+        launcher.run();
+      }
+    } catch (CassandraStartException | IllegalStateException e) {
       System.err.println("starfish dev: " + e.getMessage());
       System.exit(1);
     }
@@ -85,9 +126,12 @@ public final class DevLauncher {
 
   private static void usage() {
     System.out.println(
-        "usage: ./starfish dev [--nodes N] [--node-heap-mb MB] [--no-build]\n"
+        "usage: ./starfish dev [--nodes N] [--node-heap-mb MB] [--no-self-heal] [--no-build]\n"
+            + "       ./starfish dev --join [--node-heap-mb MB] [--no-build]\n"
             + "  starts an embedded Cassandra and N Starfish nodes (default 3) on 127.0.0.1;\n"
-            + "  node i serves HTTP on 8080+i and cluster remoting on 25520+i; Ctrl-C stops all.");
+            + "  node i serves HTTP on 8079+i and cluster remoting on 25519+i; a node process\n"
+            + "  that dies is restarted (unless --no-self-heal); Ctrl-C stops all.\n"
+            + "  --join starts one more node that joins the cluster of a running ./starfish dev.");
   }
 
   void run() throws Exception {
@@ -95,58 +139,109 @@ public final class DevLauncher {
     Files.createDirectories(home.resolve("logs"));
     say("Starfish dev: " + nodeCount + " node(s), state in " + home);
     cassandra = EmbeddedCassandra.start(EmbeddedCassandra.Settings.in(home.resolve("cassandra")));
-
-    String seeds =
-        java.util.stream.IntStream.range(0, Math.min(nodeCount, 3))
-            .mapToObj(i -> "127.0.0.1:" + (BASE_REMOTE_PORT + i))
-            .collect(Collectors.joining(","));
-    for (int i = 0; i < nodeCount; i++) {
-      if (stopping) {
-        return;
-      }
-      NodeProcess node =
-          NodeProcess.start(
-              i + 1,
-              BASE_REMOTE_PORT + i,
-              BASE_HTTP_PORT + i,
-              seeds,
-              cassandra.contactPoint(),
-              nodeHeapMb,
-              home.resolve("logs").resolve("node-" + (i + 1) + ".log"));
-      synchronized (nodes) {
-        nodes.add(node);
-      }
-      say("node " + node.index() + " starting: pid " + node.pid() + ", log " + node.logFile());
+    contactPoint = cassandra.contactPoint();
+    seeds = seedNodes(Math.min(nodeCount, 3));
+    adminToken = newAdminToken();
+    for (int index = 1; index <= nodeCount && !stopping; index++) {
+      startNode(index);
     }
-    awaitReady(t0);
+    awaitReady(t0, List.copyOf(nodes.keySet()));
+    awaitMembersUp(nodeCount);
     printTable();
     say(
         "try:  curl -s -X POST localhost:"
             + BASE_HTTP_PORT
             + "/api/v1/entities/account/a1 -H 'Content-Type: application/json'"
             + " -d '{\"type\":\"deposit\",\"amount\":50}'");
+    say(
+        "admin token (for /api/v1/admin/*, also in "
+            + home.resolve("admin-token")
+            + "): "
+            + adminToken);
+    say("more nodes: ./starfish dev --join (in another terminal)");
     say("Ctrl-C stops the nodes and Cassandra; the data stays in " + home);
     watchProcesses();
   }
 
-  private void awaitReady(long t0) throws InterruptedException {
-    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+  /** --join: one more node for the cluster of a running ./starfish dev. */
+  void runJoin() throws Exception {
+    long t0 = System.nanoTime();
+    Path tokenFile = home.resolve("admin-token");
+    if (!Files.exists(tokenFile) || !portOpen(BASE_REMOTE_PORT)) {
+      throw new IllegalStateException(
+          "no running ./starfish dev found (nothing on 127.0.0.1:"
+              + BASE_REMOTE_PORT
+              + "); start one first");
+    }
+    adminToken = Files.readString(tokenFile).strip();
+    contactPoint = "127.0.0.1:" + DEFAULT_CQL_PORT;
+    seeds = seedNodes(3);
+    int index =
+        IntStream.rangeClosed(1, MAX_NODES)
+            .filter(i -> !portOpen(BASE_REMOTE_PORT + i - 1) && !portOpen(BASE_HTTP_PORT + i - 1))
+            .findFirst()
+            .orElseThrow(() -> new IllegalStateException("all " + MAX_NODES + " node slots busy"));
+    say("joining node " + index + " to the running dev cluster");
+    startNode(index);
+    awaitReady(t0, List.of(index));
+    awaitMembersUp(0);
+    printTable();
+    say("Ctrl-C makes this node leave the cluster gracefully");
+    watchProcesses();
+  }
+
+  private static String seedNodes(int count) {
+    return IntStream.range(0, count)
+        .mapToObj(i -> "127.0.0.1:" + (BASE_REMOTE_PORT + i))
+        .collect(Collectors.joining(","));
+  }
+
+  private String newAdminToken() throws IOException {
+    byte[] bytes = new byte[24];
+    new SecureRandom().nextBytes(bytes);
+    String token = HexFormat.of().formatHex(bytes);
+    Path file = home.resolve("admin-token");
+    Files.deleteIfExists(file);
+    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.writeString(file, token + "\n", StandardOpenOption.TRUNCATE_EXISTING);
+    return token;
+  }
+
+  private void startNode(int index) {
+    NodeProcess node =
+        NodeProcess.start(
+            index,
+            BASE_REMOTE_PORT + index - 1,
+            BASE_HTTP_PORT + index - 1,
+            seeds,
+            contactPoint,
+            nodeHeapMb,
+            home.resolve("logs").resolve("node-" + index + ".log"),
+            Map.of("STARFISH_ADMIN_TOKEN", adminToken));
+    synchronized (nodes) {
+      nodes.put(index, node);
+    }
+    say("node " + index + " starting: pid " + node.pid() + ", log " + node.logFile());
+  }
+
+  private void awaitReady(long t0, List<Integer> indexes) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(3);
     long nextReport = 0;
     while (!stopping) {
       List<String> status = new ArrayList<>();
       boolean allReady = true;
-      for (NodeProcess node : nodes) {
+      for (int index : indexes) {
+        NodeProcess node = nodes.get(index);
         if (!node.isAlive()) {
           throw new IllegalStateException(
-              "node " + node.index() + " exited during start-up; see " + node.logFile());
+              "node " + index + " exited during start-up; see " + node.logFile());
         }
-        String state = readiness(client, node.httpPort());
+        String state = readiness(node.httpPort());
         allReady &= state.equals("ready");
-        status.add("node " + node.index() + ": " + state);
+        status.add("node " + index + ": " + state);
       }
       if (allReady) {
-        say(String.format("all %d node(s) ready after %.1f s", nodes.size(), secondsSince(t0)));
+        say(String.format("%d node(s) ready after %.1f s", indexes.size(), secondsSince(t0)));
         return;
       }
       if (System.nanoTime() > deadline) {
@@ -163,23 +258,27 @@ public final class DevLauncher {
     }
   }
 
-  private static String readiness(HttpClient client, int port) {
+  /** Waits (up to 30 s) until the cluster lists at least {@code count} members, all Up. */
+  private void awaitMembersUp(int count) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+    while (!stopping && System.nanoTime() < deadline) {
+      Map<Integer, String> members = memberStatus();
+      if (members.size() >= count && members.values().stream().allMatch("Up"::equals)) {
+        return;
+      }
+      TimeUnit.MILLISECONDS.sleep(250); // poll interval of the membership view
+    }
+  }
+
+  private String readiness(int port) {
     try {
-      HttpResponse<String> response =
-          client.send(
-              HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/health/ready"))
-                  .timeout(Duration.ofSeconds(3))
-                  .build(),
-              HttpResponse.BodyHandlers.ofString());
+      HttpResponse<String> response = get(port, "/health/ready");
       if (response.statusCode() == 200) {
         return "ready";
       }
-      String body = response.body();
-      int detail = body.indexOf("\"detail\":\"");
-      return detail < 0
-          ? "HTTP " + response.statusCode()
-          : body.substring(detail + 10, body.indexOf('"', detail + 10));
-    } catch (java.io.IOException e) {
+      JsonNode detail = Json.MAPPER.readTree(response.body()).path("detail");
+      return detail.isTextual() ? detail.asText() : "HTTP " + response.statusCode();
+    } catch (IOException e) {
       return "starting";
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -187,22 +286,96 @@ public final class DevLauncher {
     }
   }
 
+  private HttpResponse<String> get(int port, String path)
+      throws IOException, InterruptedException {
+    return client.send(
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(3))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  /**
+   * Member status per remoting port, as the first answering node sees the cluster; an unreachable
+   * member's status is suffixed with "(unreachable)".
+   */
+  private Map<Integer, String> memberStatus() {
+    List<NodeProcess> alive;
+    synchronized (nodes) {
+      alive = nodes.values().stream().filter(NodeProcess::isAlive).toList();
+    }
+    List<Integer> ports = new ArrayList<>(alive.stream().map(NodeProcess::httpPort).toList());
+    if (join) {
+      ports.add(0, BASE_HTTP_PORT);
+    }
+    for (int port : ports) {
+      try {
+        HttpResponse<String> response = get(port, "/api/v1/cluster");
+        if (response.statusCode() != 200) {
+          continue;
+        }
+        Map<Integer, String> status = new HashMap<>();
+        for (JsonNode member : Json.MAPPER.readTree(response.body()).path("members")) {
+          String address = member.path("address").asText();
+          int remotePort = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
+          status.put(
+              remotePort,
+              member.path("status").asText()
+                  + (member.path("reachable").asBoolean(true) ? "" : " (unreachable)"));
+        }
+        return status;
+      } catch (IOException | RuntimeException e) {
+        // try the next node
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    return Map.of();
+  }
+
   private void printTable() {
-    say(String.format("%-6s %-8s %-18s %-24s %s", "node", "pid", "remoting", "http", "rss"));
+    Map<Integer, String> members = memberStatus();
     say(
         String.format(
-            "%-6s %-8s %-18s %-24s %s",
-            "cass", cassandra.pid(), "-", "cql " + cassandra.contactPoint(), rss(cassandra.pid())));
-    for (NodeProcess node : nodes) {
+            "%-6s %-8s %-18s %-24s %-8s %s", "node", "pid", "remoting", "http", "rss", "member"));
+    if (cassandra != null) {
       say(
           String.format(
-              "%-6s %-8d %-18s %-24s %s",
+              "%-6s %-8s %-18s %-24s %-8s %s",
+              "cass",
+              cassandra.pid(),
+              "-",
+              "cql " + cassandra.contactPoint(),
+              rss(cassandra.pid()),
+              "-"));
+    }
+    List<NodeProcess> snapshot;
+    synchronized (nodes) {
+      snapshot = new ArrayList<>(nodes.values());
+    }
+    snapshot.sort(java.util.Comparator.comparingInt(NodeProcess::index));
+    for (NodeProcess node : snapshot) {
+      say(
+          String.format(
+              "%-6s %-8d %-18s %-24s %-8s %s",
               node.index(),
               node.pid(),
               "127.0.0.1:" + node.remotePort(),
               "http://127.0.0.1:" + node.httpPort(),
-              rss(node.pid())));
+              rss(node.pid()),
+              Optional.ofNullable(members.get(node.remotePort())).orElse("?")));
     }
+    // Members of the cluster this launcher did not start (other launchers, --join).
+    members.forEach(
+        (port, status) -> {
+          if (snapshot.stream().noneMatch(n -> n.remotePort() == port)) {
+            say(
+                String.format(
+                    "%-6s %-8s %-18s %-24s %-8s %s",
+                    "-", "-", "127.0.0.1:" + port, "-", "-", status));
+          }
+        });
   }
 
   /** Resident set size from /proc, for the table; "?" where /proc is not there. */
@@ -214,36 +387,95 @@ public final class DevLauncher {
           return (kb / 1024) + " MiB";
         }
       }
-    } catch (java.io.IOException | RuntimeException e) {
+    } catch (IOException | RuntimeException e) {
       // fall through
     }
     return "?";
   }
 
+  private static boolean portOpen(int port) {
+    try (Socket socket = new Socket()) {
+      socket.connect(new java.net.InetSocketAddress("127.0.0.1", port), 300);
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
   private void watchProcesses() throws InterruptedException {
     while (!stopping) {
-      for (NodeProcess node : nodes) {
-        if (!node.isAlive() && !node.reportedDead) {
-          node.reportedDead = true;
-          say(
-              "node "
-                  + node.index()
-                  + " (pid "
-                  + node.pid()
-                  + ") exited with code "
-                  + node.exitCode()
-                  + "; see "
-                  + node.logFile());
+      List<NodeProcess> snapshot;
+      synchronized (nodes) {
+        snapshot = new ArrayList<>(nodes.values());
+      }
+      for (NodeProcess node : snapshot) {
+        if (!node.isAlive() && !stopping) {
+          onNodeDied(node);
         }
       }
-      if (!cassandra.isRunning()) {
+      if (cassandra != null && !cassandra.isRunning()) {
         say("Cassandra exited; see " + cassandra.logFile() + ". Stopping.");
         System.exit(1);
       }
-      if (stopped.await(1, TimeUnit.SECONDS)) {
+      if (stopped.await(500, TimeUnit.MILLISECONDS)) {
         return;
       }
     }
+  }
+
+  /** Self-heal: report the dead node and start a replacement on the same ports. */
+  private void onNodeDied(NodeProcess node) throws InterruptedException {
+    int index = node.index();
+    if (node.reportedDead) {
+      return;
+    }
+    node.reportedDead = true;
+    say(
+        "node "
+            + index
+            + " (pid "
+            + node.pid()
+            + ") exited with "
+            + describeExit(node.exitCode())
+            + "; see "
+            + node.logFile());
+    if (!selfHeal) {
+      return;
+    }
+    boolean quick = node.uptime().compareTo(CRASH_LOOP_WINDOW) < 0;
+    int quickCount = quick ? quickRestarts.merge(index, 1, Integer::sum) : 0;
+    if (!quick) {
+      quickRestarts.remove(index);
+    }
+    if (quickCount > MAX_QUICK_RESTARTS) {
+      say(
+          "node "
+              + index
+              + " died "
+              + quickCount
+              + " times within "
+              + CRASH_LOOP_WINDOW.toSeconds()
+              + " s of starting; not restarting it again (see its log)");
+      return;
+    }
+    // The old process has exited (we saw it), so its ports are free again.
+    say("self-heal: starting a replacement for node " + index + " on the same ports");
+    long t0 = System.nanoTime();
+    startNode(index);
+    try {
+      awaitReady(t0, List.of(index));
+      say(
+          String.format(
+              "self-heal: node %d is back (pid %d) after %.1f s",
+              index, nodes.get(index).pid(), secondsSince(t0)));
+      printTable();
+    } catch (IllegalStateException e) {
+      say("self-heal: replacement for node " + index + " failed: " + e.getMessage());
+    }
+  }
+
+  private static String describeExit(int code) {
+    return code > 128 ? "signal " + (code - 128) + " (exit code " + code + ")" : "exit code " + code;
   }
 
   /** Nodes first (graceful leave), then Cassandra, so the nodes can still write while leaving. */
@@ -251,7 +483,7 @@ public final class DevLauncher {
     stopping = true;
     List<NodeProcess> toStop;
     synchronized (nodes) {
-      toStop = new ArrayList<>(nodes);
+      toStop = nodes.values().stream().filter(NodeProcess::isAlive).toList();
     }
     if (!toStop.isEmpty()) {
       say("stopping " + toStop.size() + " node(s)");

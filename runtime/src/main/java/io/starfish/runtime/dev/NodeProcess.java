@@ -28,6 +28,8 @@ public final class NodeProcess {
   @SuppressWarnings("unused")
   private final OutputStream lifeline;
 
+  private final long startedNanos = System.nanoTime();
+
   volatile boolean reportedDead;
 
   private NodeProcess(int index, int remotePort, int httpPort, Process process, Path logFile) {
@@ -48,6 +50,23 @@ public final class NodeProcess {
       String cassandraContactPoint,
       int heapMb,
       Path logFile) {
+    return start(
+        index, remotePort, httpPort, seedNodes, cassandraContactPoint, heapMb, logFile, Map.of());
+  }
+
+  /**
+   * Starts node {@code index}; {@code extraEnvironment} adds to (or overrides) the node's
+   * environment, e.g. STARFISH_ADMIN_TOKEN, or JAVA_TOOL_OPTIONS for extra -D settings.
+   */
+  public static NodeProcess start(
+      int index,
+      int remotePort,
+      int httpPort,
+      String seedNodes,
+      String cassandraContactPoint,
+      int heapMb,
+      Path logFile,
+      Map<String, String> extraEnvironment) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xms" + Math.min(128, heapMb) + "m");
@@ -71,6 +90,7 @@ public final class NodeProcess {
     env.put("STARFISH_HTTP_PORT", Integer.toString(httpPort));
     env.put("STARFISH_SEED_NODES", seedNodes);
     env.put("STARFISH_CASSANDRA_CONTACT_POINT", cassandraContactPoint);
+    env.putAll(extraEnvironment);
     try {
       Files.createDirectories(logFile.getParent());
       return new NodeProcess(index, remotePort, httpPort, builder.start(), logFile);
@@ -97,6 +117,11 @@ public final class NodeProcess {
 
   public Path logFile() {
     return logFile;
+  }
+
+  /** How long ago this process was started. */
+  public Duration uptime() {
+    return Duration.ofNanos(System.nanoTime() - startedNanos);
   }
 
   public boolean isAlive() {

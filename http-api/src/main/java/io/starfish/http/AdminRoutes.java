@@ -1,0 +1,98 @@
+package io.starfish.http;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.starfish.sharding.internal.Json;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.util.Optional;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Authorization;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Operator actions under {@code /api/v1/admin/}, each requiring {@code Authorization: Bearer
+ * <starfish.http.admin-token>}: without a token 401, with a wrong one (or when no token is
+ * configured) 403.
+ *
+ * <p>{@code POST /api/v1/admin/leave}: this node leaves the cluster gracefully, exactly as on
+ * SIGTERM: CoordinatedShutdown hands its shards off to the other nodes, leaves, and stops the node.
+ */
+public final class AdminRoutes extends AllDirectives {
+
+  private static final Logger log = LoggerFactory.getLogger(AdminRoutes.class);
+
+  private final ActorSystem<?> system;
+  private final HttpSettings settings;
+
+  public AdminRoutes(ActorSystem<?> system, HttpSettings settings) {
+    this.system = system;
+    this.settings = settings;
+  }
+
+  public Route route() {
+    return pathPrefix(
+        PathMatchers.segment("api").slash("v1").slash("admin"),
+        () ->
+            extractUri(
+                uri ->
+                    authorized(
+                        uri.path(), () -> concat(path("leave", () -> post(this::leave))))));
+  }
+
+  private Route authorized(String instance, java.util.function.Supplier<Route> inner) {
+    return optionalHeaderValueByType(
+        Authorization.class,
+        header -> {
+          Optional<Problem> problem = authProblem(header.map(Authorization::value));
+          if (problem.isPresent()) {
+            return complete(problem.get().toResponse(instance, settings.retryAfterSeconds()));
+          }
+          return inner.get();
+        });
+  }
+
+  private Optional<Problem> authProblem(Optional<String> authorization) {
+    if (authorization.isEmpty()) {
+      return Optional.of(
+          Problem.of(
+              "unauthorized",
+              "Unauthorized",
+              401,
+              "the admin API needs the header Authorization: Bearer <admin token>"));
+    }
+    if (settings.adminToken().isEmpty()) {
+      return Optional.of(
+          Problem.of(
+              "forbidden",
+              "Forbidden",
+              403,
+              "the admin API is disabled on this node (starfish.http.admin-token is not set)"));
+    }
+    String presented = authorization.get().strip();
+    String expected = "Bearer " + settings.adminToken().get();
+    // Constant-time comparison: the token is a secret.
+    if (!MessageDigest.isEqual(
+        presented.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
+      log.warn("admin request with a wrong token refused");
+      return Optional.of(Problem.of("forbidden", "Forbidden", 403, "wrong admin token"));
+    }
+    return Optional.empty();
+  }
+
+  private Route leave() {
+    String self = Cluster.get(system).selfMember().address().toString();
+    log.info("admin request: node {} leaves the cluster", self);
+    CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.clusterLeavingReason());
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.put("node", self);
+    body.put("status", "leaving");
+    return complete(JsonResponses.ok(body).withStatus(StatusCodes.ACCEPTED));
+  }
+}

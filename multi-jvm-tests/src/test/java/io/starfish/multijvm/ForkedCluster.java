@@ -1,0 +1,301 @@
+package io.starfish.multijvm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.starfish.persistence.testing.TestCassandra;
+import io.starfish.runtime.dev.NodeProcess;
+import io.starfish.sharding.internal.Json;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Collectors;
+
+/**
+ * A cluster of real Starfish node JVMs on loopback, started the way {@code ./starfish dev} starts
+ * them, against the shared test Cassandra ({@link TestCassandra}). Every process it starts is
+ * recorded and stopped by {@link #close()}, also when a test fails.
+ */
+public final class ForkedCluster implements AutoCloseable {
+
+  /** A node slot: fixed ports, and the process currently running on them (if any). */
+  public final class Node {
+    public final int index;
+    public final int remotePort;
+    public final int httpPort;
+    private NodeProcess process;
+    private int incarnation;
+
+    Node(int index, int remotePort, int httpPort) {
+      this.index = index;
+      this.remotePort = remotePort;
+      this.httpPort = httpPort;
+    }
+
+    public String address() {
+      return "pekko://starfish@127.0.0.1:" + remotePort;
+    }
+
+    public boolean isAlive() {
+      return process != null && process.isAlive();
+    }
+
+    public long pid() {
+      return process.pid();
+    }
+
+    public Path logFile() {
+      return process.logFile();
+    }
+
+    @Override
+    public String toString() {
+      return "node " + index + " (" + address() + ", http " + httpPort + ")";
+    }
+  }
+
+  private static final HttpClient CLIENT =
+      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+
+  private final String name;
+  private final Path logs;
+  private final List<Node> nodes = new ArrayList<>();
+  private final Map<String, String> environment;
+  private final int heapMb;
+
+  /**
+   * @param name prefix of the log files
+   * @param size number of nodes; the first (up to) three are the seed nodes
+   * @param environment extra environment of every node (e.g. JAVA_TOOL_OPTIONS with -D settings)
+   */
+  public ForkedCluster(String name, int size, Map<String, String> environment, int heapMb) {
+    this.name = name;
+    this.environment = Map.copyOf(environment);
+    this.heapMb = heapMb;
+    this.logs =
+        Path.of(System.getProperty("starfish.test.work-dir", "target/it-work")).resolve("logs");
+    for (int i = 1; i <= size; i++) {
+      nodes.add(new Node(i, TestCassandra.freePort(), TestCassandra.freePort()));
+    }
+  }
+
+  public List<Node> nodes() {
+    return List.copyOf(nodes);
+  }
+
+  public Node node(int index) {
+    return nodes.get(index - 1);
+  }
+
+  private String seeds() {
+    return nodes.stream()
+        .limit(3)
+        .map(n -> "127.0.0.1:" + n.remotePort)
+        .collect(Collectors.joining(","));
+  }
+
+  /** Starts every node and waits until all are ready and see each other Up. */
+  public void start(Duration timeout) {
+    nodes.forEach(this::launch);
+    awaitReadyAndUp(timeout, nodes);
+  }
+
+  private void launch(Node node) {
+    node.incarnation++;
+    node.process =
+        NodeProcess.start(
+            node.index,
+            node.remotePort,
+            node.httpPort,
+            seeds(),
+            TestCassandra.instance().contactPoint(),
+            heapMb,
+            logs.resolve(name + "-node-" + node.index + "-" + node.incarnation + ".log"),
+            environment);
+  }
+
+  /** Starts a new process on a node's ports (after a kill or stop) and waits until it is Up. */
+  public void restart(Node node, Duration timeout) {
+    if (node.isAlive()) {
+      throw new IllegalStateException(node + " is still running");
+    }
+    launch(node);
+    awaitReadyAndUp(timeout, nodes.stream().filter(Node::isAlive).toList());
+  }
+
+  /** SIGKILL: a crash, no shutdown hooks, no leave. Returns when the process is gone. */
+  public void kill(Node node) {
+    node.process.kill();
+  }
+
+  /** SIGTERM: graceful leave through CoordinatedShutdown. Returns when the process exited. */
+  public boolean stop(Node node, Duration timeout) {
+    node.process.terminate();
+    return node.process.awaitExit(timeout);
+  }
+
+  /** Waits until the given nodes are ready and every one of them sees exactly them, all Up. */
+  public void awaitReadyAndUp(Duration timeout, List<Node> expected) {
+    Set<String> addresses = expected.stream().map(Node::address).collect(Collectors.toSet());
+    await(
+        "nodes " + addresses + " ready and Up (logs in " + logs + ")",
+        timeout,
+        () ->
+            expected.stream()
+                .allMatch(
+                    n ->
+                        n.isAlive()
+                            && status(n, "/health/ready") == 200
+                            && upMembers(n).equals(addresses)));
+  }
+
+  /** Addresses of the members {@code observer} sees as Up and reachable. */
+  public Set<String> upMembers(Node observer) {
+    return cluster(observer)
+        .map(
+            view -> {
+              Set<String> up = new java.util.TreeSet<>();
+              for (JsonNode member : view.path("members")) {
+                if (member.path("status").asText().equals("Up")
+                    && member.path("reachable").asBoolean()) {
+                  up.add(member.path("address").asText());
+                }
+              }
+              return up;
+            })
+        .orElse(Set.of());
+  }
+
+  /** {@code GET /api/v1/cluster} of a node, if it answers. */
+  public Optional<JsonNode> cluster(Node observer) {
+    return getJson(observer, "/api/v1/cluster");
+  }
+
+  /** Shard id to node address of one entity type, as {@code observer} reports it. */
+  public Map<String, String> shardHomes(Node observer, String type) {
+    Map<String, String> homes = new TreeMap<>();
+    getJson(observer, "/api/v1/cluster/shards")
+        .ifPresent(
+            shards ->
+                shards
+                    .path(type)
+                    .properties()
+                    .forEach(
+                        node ->
+                            node.getValue()
+                                .path("shards")
+                                .properties()
+                                .forEach(shard -> homes.put(shard.getKey(), node.getKey()))));
+    return homes;
+  }
+
+  public int status(Node node, String path) {
+    try {
+      return send(node, HttpRequest.newBuilder().GET(), path, Duration.ofSeconds(2)).statusCode();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  public Optional<JsonNode> getJson(Node node, String path) {
+    try {
+      HttpResponse<String> response =
+          send(node, HttpRequest.newBuilder().GET(), path, Duration.ofSeconds(5));
+      return response.statusCode() == 200
+          ? Optional.of(Json.MAPPER.readTree(response.body()))
+          : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+
+  /** POSTs a command; the response (status and body), or an IOException on connection failure. */
+  public HttpResponse<String> post(Node node, String path, String json, Duration timeout)
+      throws IOException {
+    return send(
+        node,
+        HttpRequest.newBuilder()
+            .header("Content-Type", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json)),
+        path,
+        timeout);
+  }
+
+  public HttpResponse<String> get(Node node, String path, Duration timeout) throws IOException {
+    return send(node, HttpRequest.newBuilder().GET(), path, timeout);
+  }
+
+  private HttpResponse<String> send(
+      Node node, HttpRequest.Builder request, String path, Duration timeout) throws IOException {
+    try {
+      return CLIENT.send(
+          request
+              .uri(URI.create("http://127.0.0.1:" + node.httpPort + path))
+              .timeout(timeout)
+              .build(),
+          HttpResponse.BodyHandlers.ofString());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  /** Polls {@code condition} every 100 ms until it holds; fails after {@code timeout}. */
+  public static void await(String what, Duration timeout, BooleanSupplier condition) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+      }
+      try {
+        Thread.sleep(100); // poll interval
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new AssertionError("interrupted waiting for " + what, e);
+      }
+    }
+  }
+
+  /** Stops every node still running: SIGTERM, then SIGKILL after 20 s. */
+  @Override
+  public void close() {
+    List<Node> running = nodes.stream().filter(Node::isAlive).toList();
+    running.forEach(n -> n.process.terminate());
+    for (Node node : running) {
+      if (!node.process.awaitExit(Duration.ofSeconds(20))) {
+        node.process.kill();
+      }
+    }
+  }
+
+  /** Pekko's default timing settings, as JVM options, for comparisons with Starfish's. */
+  public static Map<String, String> pekkoDefaultTimings() {
+    Map<String, String> env = new HashMap<>();
+    env.put(
+        "JAVA_TOOL_OPTIONS",
+        String.join(
+            " ",
+            "-Dpekko.cluster.split-brain-resolver.stable-after=20s",
+            "-Dpekko.cluster.down-removal-margin=off",
+            "-Dpekko.cluster.failure-detector.heartbeat-interval=1s",
+            "-Dpekko.cluster.failure-detector.acceptable-heartbeat-pause=3s",
+            "-Dpekko.cluster.unreachable-nodes-reaper-interval=1s",
+            "-Dpekko.cluster.leader-actions-interval=1s",
+            "-Dpekko.cluster.gossip-interval=1s",
+            "-Dpekko.cluster.sharding.retry-interval=2s",
+            "-Dpekko.cluster.sharding.handoff-timeout=60s",
+            "-Dpekko.cluster.sharding.rebalance-interval=10s",
+            "-Dpekko.cluster.sharding.entity-restart-backoff=10s"));
+    return env;
+  }
+}

@@ -1,0 +1,35 @@
+package io.starfish.sharding;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.Optional;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * Typed view of {@code starfish.sharding} (see this module's reference.conf).
+ *
+ * @param passivateIdleAfter how long an entity may be idle before it is passivated; empty: never
+ * @param minorityGuard whether entities refuse commands while their node is cut off from the
+ *     majority
+ */
+public record ShardingSettings(Optional<Duration> passivateIdleAfter, boolean minorityGuard) {
+
+  public static ShardingSettings create(ActorSystem<?> system) {
+    return create(system.settings().config());
+  }
+
+  public static ShardingSettings create(Config config) {
+    Config c = config.getConfig("starfish.sharding");
+    String idle = c.getString("passivate-idle-after");
+    Optional<Duration> passivateIdleAfter =
+        idle.equalsIgnoreCase("off") || idle.equalsIgnoreCase("none")
+            ? Optional.empty()
+            : Optional.of(c.getDuration("passivate-idle-after"));
+    if (passivateIdleAfter.isPresent()
+        && (passivateIdleAfter.get().isZero() || passivateIdleAfter.get().isNegative())) {
+      throw new IllegalArgumentException(
+          "starfish.sharding.passivate-idle-after must be positive or off, was " + idle);
+    }
+    return new ShardingSettings(passivateIdleAfter, c.getBoolean("minority-guard"));
+  }
+}
