@@ -42,8 +42,7 @@ public final class AdminRoutes extends AllDirectives {
         () ->
             extractUri(
                 uri ->
-                    authorized(
-                        uri.path(), () -> concat(path("leave", () -> post(this::leave))))));
+                    authorized(uri.path(), () -> concat(path("leave", () -> post(this::leave))))));
   }
 
   private Route authorized(String instance, java.util.function.Supplier<Route> inner) {

@@ -87,10 +87,7 @@ public final class ClusterRoutes extends AllDirectives {
     node.put("address", member.address().toString());
     node.put("status", member.status().toString());
     ArrayNode roles = node.putArray("roles");
-    member.getRoles().stream()
-        .filter(role -> !role.startsWith("dc-"))
-        .sorted()
-        .forEach(roles::add);
+    member.getRoles().stream().filter(role -> !role.startsWith("dc-")).sorted().forEach(roles::add);
     node.put("reachable", reachable);
     node.put("dataCenter", member.dataCenter());
     return node;

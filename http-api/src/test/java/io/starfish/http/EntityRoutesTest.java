@@ -16,8 +16,8 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
@@ -77,8 +77,15 @@ class EntityRoutesTest {
                 entities.ref(), message::apply, timeout, testKit.system().scheduler());
           }
         };
-    HttpSettings settings = new HttpSettings(
-            "127.0.0.1", 0, Duration.ofMillis(500), 1024, 2, Optional.empty(), Duration.ofSeconds(1));
+    HttpSettings settings =
+        new HttpSettings(
+            "127.0.0.1",
+            0,
+            Duration.ofMillis(500),
+            1024,
+            2,
+            Optional.empty(),
+            Duration.ofSeconds(1));
     var routes =
         Directives.concat(
             new EntityRoutes(gateway, settings).route(),

@@ -36,8 +36,15 @@ class HealthRoutesTest {
 
   @Test
   void readyIs503NamingEveryFailingCheck() throws Exception {
-    HttpSettings settings = new HttpSettings(
-            "127.0.0.1", 0, Duration.ofSeconds(1), 1024, 1, Optional.empty(), Duration.ofSeconds(1));
+    HttpSettings settings =
+        new HttpSettings(
+            "127.0.0.1",
+            0,
+            Duration.ofSeconds(1),
+            1024,
+            1,
+            Optional.empty(),
+            Duration.ofSeconds(1));
     HealthRoutes health =
         new HealthRoutes(
             List.of(

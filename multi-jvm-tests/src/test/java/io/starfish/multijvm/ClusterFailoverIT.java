@@ -90,7 +90,8 @@ class ClusterFailoverIT {
           Map<String, String> now = cluster.shardHomes(survivor, "account");
           return onVictim.stream()
               .map(ClusterFailoverIT::shardOf)
-              .allMatch(shard -> now.containsKey(shard) && !victim.address().equals(now.get(shard)));
+              .allMatch(
+                  shard -> now.containsKey(shard) && !victim.address().equals(now.get(shard)));
         });
     JsonNode shards = cluster.getJson(survivor, "/api/v1/cluster/shards").orElseThrow();
     for (String id : onVictim) {

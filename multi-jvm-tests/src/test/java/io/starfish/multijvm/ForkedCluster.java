@@ -80,7 +80,14 @@ public final class ForkedCluster implements AutoCloseable {
    */
   public ForkedCluster(String name, int size, Map<String, String> environment, int heapMb) {
     this.name = name;
-    this.environment = Map.copyOf(environment);
+    // Forked nodes log at INFO with the runtime's logback.xml (not this module's quieter
+    // logback-test.xml, which is on the same class path), so their logs explain failures.
+    Map<String, String> env = new HashMap<>(environment);
+    env.merge(
+        "JAVA_TOOL_OPTIONS",
+        "-Dlogback.configurationFile=logback.xml",
+        (given, logging) -> given + " " + logging);
+    this.environment = Map.copyOf(env);
     this.heapMb = heapMb;
     this.logs =
         Path.of(System.getProperty("starfish.test.work-dir", "target/it-work")).resolve("logs");
@@ -255,7 +262,8 @@ public final class ForkedCluster implements AutoCloseable {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
-        throw new AssertionError("timed out after " + timeout.toSeconds() + " s waiting for " + what);
+        throw new AssertionError(
+            "timed out after " + timeout.toSeconds() + " s waiting for " + what);
       }
       try {
         Thread.sleep(100); // poll interval

@@ -22,8 +22,8 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * Three Starfish nodes in this JVM form one cluster on a real Cassandra: every entity is reachable
- * through every node's HTTP API, and an entity's state survives the loss of the node that hosted
- * it (the node is downed and stopped; its shards move to the survivors).
+ * through every node's HTTP API, and an entity's state survives the loss of the node that hosted it
+ * (the node is downed and stopped; its shards move to the survivors).
  */
 @ExtendWith(TestCassandra.class)
 class ClusterIT {
@@ -68,7 +68,9 @@ class ClusterIT {
       String id = "cluster-it-" + i;
       TestNode via = nodes.get(i % 3);
       HttpResponse<String> response =
-          via.post("/api/v1/entities/account/" + id, "{\"type\":\"deposit\",\"amount\":" + (i + 1) + "}");
+          via.post(
+              "/api/v1/entities/account/" + id,
+              "{\"type\":\"deposit\",\"amount\":" + (i + 1) + "}");
       expected.put(id, balance(response));
       assertThat(expected.get(id)).isEqualTo(i + 1);
     }
@@ -119,7 +121,9 @@ class ClusterIT {
     }
     // And they keep taking writes, with versions continuing from the journal.
     HttpResponse<String> after =
-        survivors.get(1).post("/api/v1/entities/account/cluster-it-0", "{\"type\":\"deposit\",\"amount\":5}");
+        survivors
+            .get(1)
+            .post("/api/v1/entities/account/cluster-it-0", "{\"type\":\"deposit\",\"amount\":5}");
     assertThat(balance(after)).isEqualTo(expected.get("cluster-it-0") + 5);
     assertThat(Json.MAPPER.readTree(after.body()).get("version").asLong()).isEqualTo(2);
   }

@@ -31,8 +31,8 @@ public final class TestNode implements AutoCloseable {
   }
 
   /**
-   * Starts a node on {@code remotePort} that joins {@code seedNodes} (host:port,...) and waits until
-   * it is ready (an Up member with sharding started).
+   * Starts a node on {@code remotePort} that joins {@code seedNodes} (host:port,...) and waits
+   * until it is ready (an Up member with sharding started).
    */
   public static TestNode start(int remotePort, String seedNodes, String extraConfig)
       throws Exception {

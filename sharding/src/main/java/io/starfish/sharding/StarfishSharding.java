@@ -6,7 +6,6 @@ import io.starfish.supervision.Supervision;
 import io.starfish.supervision.SupervisionSettings;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -19,8 +18,8 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
@@ -32,8 +31,8 @@ import org.apache.pekko.persistence.typed.PersistenceId;
  * Runs every registered entity type on Cluster Sharding: each entity lives on exactly one node of
  * the cluster at a time, is created on its first message, wrapped in restart-with-backoff
  * supervision, and persisted under the id {@code "{type}|{id}"}. Entities are remembered: when a
- * shard moves (rebalance, leave, crash) its live entities are started again on the new node at once.
- * Idle entities are passivated (see {@link ShardingSettings}).
+ * shard moves (rebalance, leave, crash) its live entities are started again on the new node at
+ * once. Idle entities are passivated (see {@link ShardingSettings}).
  */
 public final class StarfishSharding implements EntityGateway {
 
@@ -48,7 +47,8 @@ public final class StarfishSharding implements EntityGateway {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.registry = registry;
-    this.numberOfShards = system.settings().config().getInt("pekko.cluster.sharding.number-of-shards");
+    this.numberOfShards =
+        system.settings().config().getInt("pekko.cluster.sharding.number-of-shards");
   }
 
   /** Starts the shard regions of every registered type on this node. */
@@ -104,8 +104,8 @@ public final class StarfishSharding implements EntityGateway {
 
   /**
    * Where the shards of every registered type live, per node, with entity counts, as the shard
-   * regions of the whole cluster report them. Regions that do not answer within {@code timeout}
-   * are reported with their shards as failed.
+   * regions of the whole cluster report them. Regions that do not answer within {@code timeout} are
+   * reported with their shards as failed.
    */
   public CompletionStage<Map<String, List<ShardPlacement>>> placement(Duration timeout) {
     Map<String, CompletableFuture<List<ShardPlacement>>> perType = new LinkedHashMap<>();
@@ -136,8 +136,7 @@ public final class StarfishSharding implements EntityGateway {
               Map<String, Integer> counts = new TreeMap<>();
               region.getStats().forEach((shard, count) -> counts.put(shard, (Integer) count));
               placements.add(
-                  new ShardPlacement(
-                      address.toString(), counts, Set.copyOf(region.getFailed())));
+                  new ShardPlacement(address.toString(), counts, Set.copyOf(region.getFailed())));
             });
     placements.sort(java.util.Comparator.comparing(ShardPlacement::node));
     return placements;

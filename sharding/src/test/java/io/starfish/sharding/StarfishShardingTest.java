@@ -117,6 +117,7 @@ class StarfishShardingTest {
             "StarfishShardingTest",
             ConfigFactory.parseString(
                     "pekko.actor.provider = cluster\n"
+                        + "starfish.sharding.passivate-idle-after = 1s\n"
                         + "pekko.remote.artery.canonical.port = 0\n"
                         + "pekko.remote.artery.canonical.hostname = 127.0.0.1\n")
                 .withFallback(InMemoryPersistence.config()));
@@ -190,5 +191,36 @@ class StarfishShardingTest {
                 .ask("nope", "x", EntityMessage.GetState::new, Duration.ofSeconds(1))
                 .toCompletableFuture())
         .isCompletedExceptionally();
+  }
+
+  private static int entitiesInShardOf(String type, String id) throws Exception {
+    String shard = sharding.shardIdOf(id);
+    return sharding
+        .placement(Duration.ofSeconds(3))
+        .toCompletableFuture()
+        .get(10, TimeUnit.SECONDS)
+        .get(type)
+        .stream()
+        .mapToInt(placement -> placement.entitiesPerShard().getOrDefault(shard, 0))
+        .sum();
+  }
+
+  @Test
+  void anIdleEntityIsPassivatedAndComesBackWithItsStateOnTheNextMessage() throws Exception {
+    ask("tally", "idle-1", "{\"type\":\"add\",\"n\":7}");
+    assertThat(entitiesInShardOf("tally", "idle-1"))
+        .as("the entity is alive in the shard that shardIdOf names")
+        .isGreaterThanOrEqualTo(1);
+
+    // passivate-idle-after = 1s in this test's config
+    Awaitility.await("idle entity passivated")
+        .atMost(15, TimeUnit.SECONDS)
+        .pollInterval(Duration.ofMillis(200))
+        .until(() -> entitiesInShardOf("tally", "idle-1") == 0);
+
+    EntityResult.Accepted next =
+        (EntityResult.Accepted) ask("tally", "idle-1", "{\"type\":\"add\",\"n\":1}");
+    assertThat(next.version()).isEqualTo(2);
+    assertThat(next.state().get("total").asInt()).isEqualTo(8);
   }
 }

@@ -43,6 +43,7 @@ public final class DevLauncher {
   static final int BASE_HTTP_PORT = 8080;
   static final int MAX_NODES = 9;
   static final int DEFAULT_CQL_PORT = 9042;
+
   /** A replacement that dies this soon after its start counts as a failed restart. */
   private static final Duration CRASH_LOOP_WINDOW = Duration.ofSeconds(60);
 
@@ -202,7 +203,8 @@ public final class DevLauncher {
     String token = HexFormat.of().formatHex(bytes);
     Path file = home.resolve("admin-token");
     Files.deleteIfExists(file);
-    Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+    Files.createFile(
+        file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
     Files.writeString(file, token + "\n", StandardOpenOption.TRUNCATE_EXISTING);
     return token;
   }
@@ -286,8 +288,7 @@ public final class DevLauncher {
     }
   }
 
-  private HttpResponse<String> get(int port, String path)
-      throws IOException, InterruptedException {
+  private HttpResponse<String> get(int port, String path) throws IOException, InterruptedException {
     return client.send(
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
             .timeout(Duration.ofSeconds(3))
@@ -475,7 +476,9 @@ public final class DevLauncher {
   }
 
   private static String describeExit(int code) {
-    return code > 128 ? "signal " + (code - 128) + " (exit code " + code + ")" : "exit code " + code;
+    return code > 128
+        ? "signal " + (code - 128) + " (exit code " + code + ")"
+        : "exit code " + code;
   }
 
   /** Nodes first (graceful leave), then Cassandra, so the nodes can still write while leaving. */

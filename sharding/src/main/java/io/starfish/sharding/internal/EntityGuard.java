@@ -42,7 +42,8 @@ public final class EntityGuard extends BehaviorInterceptor<EntityMessage, Entity
           settings
               .passivateIdleAfter()
               .ifPresent(idle -> context.setReceiveTimeout(idle, EntityMessage.Idle.INSTANCE));
-          return Behaviors.intercept(() -> new EntityGuard(shard, settings.minorityGuard()), entity);
+          return Behaviors.intercept(
+              () -> new EntityGuard(shard, settings.minorityGuard()), entity);
         });
   }
 

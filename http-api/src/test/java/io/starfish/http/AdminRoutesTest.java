@@ -1,0 +1,104 @@
+package io.starfish.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.typesafe.config.ConfigFactory;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The admin API: bearer-token checks, and a leave that really shuts the node down. */
+class AdminRoutesTest {
+
+  private static final HttpClient CLIENT = HttpClient.newHttpClient();
+
+  private ActorTestKit testKit;
+
+  @AfterEach
+  void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  private ServerBinding start(Optional<String> token) throws Exception {
+    testKit =
+        ActorTestKit.create(
+            "AdminRoutesTest",
+            ConfigFactory.parseString(
+                "pekko.actor.provider = cluster\n"
+                    + "pekko.remote.artery.canonical.port = 0\n"
+                    + "pekko.remote.artery.canonical.hostname = 127.0.0.1\n"));
+    HttpSettings settings =
+        new HttpSettings(
+            "127.0.0.1", 0, Duration.ofSeconds(1), 1024, 1, token, Duration.ofSeconds(1));
+    return StarfishHttpServer.bind(
+            testKit.system(), new AdminRoutes(testKit.system(), settings).route(), settings)
+        .toCompletableFuture()
+        .get(10, TimeUnit.SECONDS);
+  }
+
+  private static HttpResponse<String> leave(ServerBinding binding, String authorization)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(
+                URI.create(
+                    "http://127.0.0.1:" + binding.localAddress().getPort() + "/api/v1/admin/leave"))
+            .POST(HttpRequest.BodyPublishers.noBody());
+    if (authorization != null) {
+      request.header("Authorization", authorization);
+    }
+    return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void withoutATokenTheAnswerIs401AndWithAWrongOne403() throws Exception {
+    ServerBinding binding = start(Optional.of("s3cret"));
+
+    HttpResponse<String> none = leave(binding, null);
+    assertThat(none.statusCode()).isEqualTo(401);
+    assertThat(none.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    assertThat(none.body()).contains("urn:starfish:problem:unauthorized");
+
+    HttpResponse<String> wrong = leave(binding, "Bearer guess");
+    assertThat(wrong.statusCode()).isEqualTo(403);
+    assertThat(wrong.body()).contains("wrong admin token").doesNotContain("s3cret");
+    assertThat(testKit.system().whenTerminated().isCompleted()).isFalse();
+  }
+
+  @Test
+  void whenNoTokenIsConfiguredTheAdminApiIsClosed() throws Exception {
+    ServerBinding binding = start(Optional.empty());
+    HttpResponse<String> response = leave(binding, "Bearer anything");
+    assertThat(response.statusCode()).isEqualTo(403);
+    assertThat(response.body()).contains("admin-token is not set");
+  }
+
+  @Test
+  void leaveWithTheTokenAnswers202AndShutsTheNodeDownThroughCoordinatedShutdown() throws Exception {
+    ServerBinding binding = start(Optional.of("s3cret"));
+    Cluster cluster = Cluster.get(testKit.system());
+    cluster.manager().tell(new Join(cluster.selfMember().address()));
+    Awaitility.await()
+        .atMost(20, TimeUnit.SECONDS)
+        .until(() -> cluster.selfMember().status() == MemberStatus.up());
+
+    HttpResponse<String> response = leave(binding, "Bearer s3cret");
+
+    assertThat(response.statusCode()).as(response.body()).isEqualTo(202);
+    assertThat(response.body()).contains("\"status\":\"leaving\"");
+    testKit.system().getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    assertThat(org.apache.pekko.actor.CoordinatedShutdown.get(testKit.system()).getShutdownReason())
+        .contains(org.apache.pekko.actor.CoordinatedShutdown.clusterLeavingReason());
+  }
+}

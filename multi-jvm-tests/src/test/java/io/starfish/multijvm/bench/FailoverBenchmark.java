@@ -1,0 +1,315 @@
+package io.starfish.multijvm.bench;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.starfish.multijvm.ForkedCluster;
+import io.starfish.multijvm.ForkedCluster.Node;
+import io.starfish.persistence.testing.TestCassandra;
+import io.starfish.sharding.internal.Json;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.pekko.cluster.sharding.ShardRegion;
+
+/**
+ * Failover time of a 3-node cluster on loopback: the time from {@code kill -9} of a node that hosts
+ * entities until every one of those entities answers again through a survivor, under a light
+ * background load, for Pekko's default timing settings and for Starfish's, in the same run. Also
+ * records when a survivor first saw the victim unreachable and when it was removed.
+ *
+ * <p>Run: {@code ./mvnw -B -pl multi-jvm-tests -am -Pbench -DskipTests verify
+ * -Dbench.args=failover} (options: {@code -Dbench.args="failover --runs 5 --entities 60 --modes
+ * pekko-defaults,starfish"}). Prints a table and writes {@code target/bench/failover.json} and
+ * {@code failover.md}.
+ */
+public final class FailoverBenchmark {
+
+  private static final int SHARDS = 100;
+
+  /**
+   * A probe that is not answered within this is sent again. It bounds the measurement's resolution:
+   * a request sent to a region the survivor still believes alive is lost, not failed.
+   */
+  private static final Duration PROBE_TIMEOUT = Duration.ofMillis(300);
+
+  record Run(
+      String mode,
+      int run,
+      int victim,
+      int affected,
+      double unreachableS,
+      double removedS,
+      double allBackS) {}
+
+  public static void main(String[] args) throws Exception {
+    int runs = 5;
+    int entities = 60;
+    List<String> modes = List.of("pekko-defaults", "starfish");
+    String jvmOptions = "";
+    List<Integer> victims = List.of(1, 2, 3);
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--runs" -> runs = Integer.parseInt(args[++i]);
+        case "--entities" -> entities = Integer.parseInt(args[++i]);
+        case "--modes" -> modes = List.of(args[++i].split(","));
+        case "--jvm-options" -> jvmOptions = args[++i];
+        case "--victims" ->
+            victims = java.util.Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+    }
+    Path out = Path.of("target", "bench");
+    Files.createDirectories(out);
+    List<Run> results = new ArrayList<>();
+    try {
+      TestCassandra.instance();
+      for (String mode : modes) {
+        results.addAll(runMode(mode, runs, entities, jvmOptions, victims));
+      }
+    } finally {
+      TestCassandra.stop();
+    }
+    report(results, out);
+  }
+
+  private static List<Run> runMode(
+      String mode, int runs, int entityCount, String jvmOptions, List<Integer> victims)
+      throws Exception {
+    Map<String, String> env =
+        new java.util.HashMap<>(
+            switch (mode) {
+              case "starfish" -> Map.<String, String>of();
+              case "pekko-defaults" -> ForkedCluster.pekkoDefaultTimings();
+              default -> throw new IllegalArgumentException("unknown mode " + mode);
+            });
+    if (!jvmOptions.isBlank()) {
+      env.merge("JAVA_TOOL_OPTIONS", jvmOptions, (a, b) -> a + " " + b);
+    }
+    List<Run> results = new ArrayList<>();
+    try (ForkedCluster cluster = new ForkedCluster("bench-" + mode, 3, env, 384)) {
+      say(mode + ": starting 3 nodes");
+      cluster.start(Duration.ofMinutes(3));
+      List<String> ids = new ArrayList<>();
+      for (int i = 0; i < entityCount; i++) {
+        String id = "bench-" + mode + "-" + i;
+        ids.add(id);
+        post(cluster, cluster.node(1 + i % 3), id);
+      }
+      for (int run = 1; run <= runs; run++) {
+        Node victim = cluster.node(victims.get((run - 1) % victims.size()));
+        results.add(oneRun(cluster, mode, run, victim, ids));
+        say(mode + " run " + run + ": " + results.get(results.size() - 1));
+        say(mode + ": restarting " + victim);
+        cluster.restart(victim, Duration.ofMinutes(3));
+      }
+    }
+    return results;
+  }
+
+  private static Run oneRun(
+      ForkedCluster cluster, String mode, int run, Node victim, List<String> ids) throws Exception {
+    List<Node> survivors = cluster.nodes().stream().filter(n -> n != victim).toList();
+    // Wait until the victim hosts some of the entities (after a restart, rebalancing moves shards
+    // back to it within a few rebalance intervals).
+    List<String> affected = new ArrayList<>();
+    ForkedCluster.await(
+        victim + " hosts entities",
+        Duration.ofMinutes(2),
+        () -> {
+          Map<String, String> homes = cluster.shardHomes(survivors.get(0), "account");
+          affected.clear();
+          ids.stream()
+              .filter(id -> victim.address().equals(homes.get(shardOf(id))))
+              .forEach(affected::add);
+          return affected.size() >= ids.size() / 6;
+        });
+    // Touch every affected entity so it is alive (remembered) at the kill.
+    for (String id : affected) {
+      post(cluster, survivors.get(0), id);
+    }
+
+    AtomicBoolean loadRunning = new AtomicBoolean(true);
+    ExecutorService pool = Executors.newFixedThreadPool(affected.size() + 2);
+    Map<String, Double> backAfter = new ConcurrentHashMap<>();
+    AtomicLong unreachableAt = new AtomicLong();
+    AtomicLong removedAt = new AtomicLong();
+    // Light background load on the other entities through the survivors.
+    pool.submit(
+        () -> {
+          int i = 0;
+          while (loadRunning.get()) {
+            String id = ids.get(i++ % ids.size());
+            if (!affected.contains(id)) {
+              try {
+                post(cluster, survivors.get(i % 2), id);
+              } catch (IOException | RuntimeException e) {
+                // load only
+              }
+            }
+          }
+        });
+    long killedAt = System.nanoTime();
+    cluster.kill(victim);
+    pool.submit(
+        () -> {
+          while (removedAt.get() == 0 && System.nanoTime() - killedAt < 120e9) {
+            JsonNode view = cluster.cluster(survivors.get(0)).orElse(null);
+            if (view != null) {
+              boolean listed = false;
+              for (JsonNode member : view.path("members")) {
+                if (member.path("address").asText().equals(victim.address())) {
+                  listed = true;
+                  if (!member.path("reachable").asBoolean() && unreachableAt.get() == 0) {
+                    unreachableAt.set(System.nanoTime());
+                  }
+                }
+              }
+              if (!listed) {
+                removedAt.set(System.nanoTime());
+              }
+            }
+            sleepQuietly(50);
+          }
+        });
+    List<java.util.concurrent.Future<?>> probes = new ArrayList<>();
+    for (String id : affected) {
+      probes.add(
+          pool.submit(
+              () -> {
+                int attempt = 0;
+                while (System.nanoTime() - killedAt < 180e9) {
+                  Node via = survivors.get(attempt++ % 2);
+                  try {
+                    HttpResponse<String> response =
+                        cluster.get(via, "/api/v1/entities/account/" + id, PROBE_TIMEOUT);
+                    if (response.statusCode() == 200) {
+                      backAfter.put(id, (System.nanoTime() - killedAt) / 1e9);
+                      return;
+                    }
+                  } catch (IOException e) {
+                    // timeout or connection problem: ask again
+                  }
+                  sleepQuietly(20);
+                }
+              }));
+    }
+    for (var probe : probes) {
+      probe.get(200, TimeUnit.SECONDS);
+    }
+    loadRunning.set(false);
+    pool.shutdown();
+    pool.awaitTermination(30, TimeUnit.SECONDS);
+    double allBack = Collections.max(backAfter.values());
+    return new Run(
+        mode,
+        run,
+        victim.index,
+        affected.size(),
+        unreachableAt.get() == 0 ? Double.NaN : (unreachableAt.get() - killedAt) / 1e9,
+        removedAt.get() == 0 ? Double.NaN : (removedAt.get() - killedAt) / 1e9,
+        allBack);
+  }
+
+  private static void post(ForkedCluster cluster, Node via, String id) throws IOException {
+    HttpResponse<String> response =
+        cluster.post(
+            via,
+            "/api/v1/entities/account/" + id,
+            "{\"type\":\"deposit\",\"amount\":1}",
+            Duration.ofSeconds(10));
+    if (response.statusCode() != 200) {
+      throw new IOException("deposit to " + id + " answered " + response.statusCode());
+    }
+  }
+
+  private static String shardOf(String entityId) {
+    return ShardRegion.HashCodeMessageExtractor$.MODULE$.shardId(entityId, SHARDS);
+  }
+
+  private static void sleepQuietly(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static void report(List<Run> results, Path out) throws IOException {
+    StringBuilder md = new StringBuilder();
+    md.append("Failover benchmark, ").append(Instant.now()).append("\n\n");
+    md.append("| mode | run | victim node | entities on victim | unreachable (s) | removed (s) |")
+        .append(" all entities answer (s) |\n|---|---|---|---|---|---|---|\n");
+    ArrayNode json = Json.MAPPER.createArrayNode();
+    for (Run r : results) {
+      md.append(
+          String.format(
+              "| %s | %d | %d | %d | %.1f | %.1f | %.1f |%n",
+              r.mode(),
+              r.run(),
+              r.victim(),
+              r.affected(),
+              r.unreachableS(),
+              r.removedS(),
+              r.allBackS()));
+      ObjectNode row = json.addObject();
+      row.put("mode", r.mode());
+      row.put("run", r.run());
+      row.put("victim", r.victim());
+      row.put("entitiesOnVictim", r.affected());
+      row.put("unreachableSeconds", r.unreachableS());
+      row.put("removedSeconds", r.removedS());
+      row.put("allEntitiesAnswerSeconds", r.allBackS());
+    }
+    md.append("\n| mode | runs | median all-back (s) | max all-back (s) | median unreachable (s) |")
+        .append(" median removed (s) |\n|---|---|---|---|---|---|\n");
+    results.stream()
+        .map(Run::mode)
+        .distinct()
+        .forEach(
+            mode -> {
+              List<Run> rs = results.stream().filter(r -> r.mode().equals(mode)).toList();
+              md.append(
+                  String.format(
+                      "| %s | %d | %.1f | %.1f | %.1f | %.1f |%n",
+                      mode,
+                      rs.size(),
+                      median(rs.stream().map(Run::allBackS).toList()),
+                      rs.stream().mapToDouble(Run::allBackS).max().orElse(Double.NaN),
+                      median(rs.stream().map(Run::unreachableS).toList()),
+                      median(rs.stream().map(Run::removedS).toList())));
+            });
+    Files.writeString(out.resolve("failover.md"), md);
+    Files.writeString(
+        out.resolve("failover.json"),
+        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json));
+    System.out.println(md);
+    say("written " + out.resolve("failover.md") + " and failover.json");
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = values.stream().filter(v -> !v.isNaN()).sorted().toList();
+    if (sorted.isEmpty()) {
+      return Double.NaN;
+    }
+    int n = sorted.size();
+    return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+  }
+
+  private static void say(String line) {
+    System.out.println("[bench] " + line);
+  }
+}
