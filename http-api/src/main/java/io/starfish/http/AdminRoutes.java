@@ -5,14 +5,21 @@ import io.starfish.sharding.internal.Json;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Authorization;
+import org.apache.pekko.http.javadsl.model.headers.Connection;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -88,10 +95,32 @@ public final class AdminRoutes extends AllDirectives {
   private Route leave() {
     String self = Cluster.get(system).selfMember().address().toString();
     log.info("admin request: node {} leaves the cluster", self);
-    CoordinatedShutdown.get(system).runAll(CoordinatedShutdown.clusterLeavingReason());
     ObjectNode body = Json.MAPPER.createObjectNode();
     body.put("node", self);
     body.put("status", "leaving");
-    return complete(JsonResponses.ok(body).withStatus(StatusCodes.ACCEPTED));
+    byte[] bytes;
+    try {
+      bytes = Json.MAPPER.writeValueAsBytes(body);
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree failed to serialize", e);
+    }
+    // The shutdown starts only once the 202 has been handed to the connection: started earlier, a
+    // node that leaves quickly (no shards to hand off) can close the socket before the answer is
+    // written, and the caller sees a reset instead of the 202.
+    Source<ByteString, NotUsed> data =
+        Source.single(ByteString.fromArray(bytes))
+            .watchTermination(
+                (notUsed, done) -> {
+                  done.whenComplete(
+                      (ok, failure) ->
+                          CoordinatedShutdown.get(system)
+                              .runAll(CoordinatedShutdown.clusterLeavingReason()));
+                  return notUsed;
+                });
+    return complete(
+        HttpResponse.create()
+            .withStatus(StatusCodes.ACCEPTED)
+            .addHeader(Connection.create("close"))
+            .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, bytes.length, data)));
   }
 }

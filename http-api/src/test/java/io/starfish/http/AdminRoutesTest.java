@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
 /** The admin API: bearer-token checks, and a leave that really shuts the node down. */
 class AdminRoutesTest {
 
-  private static final HttpClient CLIENT = HttpClient.newHttpClient();
+  private static final HttpClient CLIENT =
+      HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private ActorTestKit testKit;
 
