@@ -12,6 +12,7 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.ClusterEvent.CurrentClusterState;
 import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -63,6 +64,21 @@ public final class ClusterRoutes extends AllDirectives {
       body.put("leader", state.getLeader().toString());
     } else {
       body.putNull("leader");
+    }
+    // The oldest Up (or Leaving) member hosts the cluster singletons, among them every entity
+    // type's shard coordinator: losing it costs a coordinator hand-over (docs/cluster.md).
+    Member oldest = null;
+    for (Member member : state.getMembers()) {
+      boolean eligible =
+          member.status() == MemberStatus.up() || member.status() == MemberStatus.leaving();
+      if (eligible && (oldest == null || member.isOlderThan(oldest))) {
+        oldest = member;
+      }
+    }
+    if (oldest != null) {
+      body.put("oldest", oldest.address().toString());
+    } else {
+      body.putNull("oldest");
     }
     ArrayNode members = body.putArray("members");
     for (Member member : state.getMembers()) {

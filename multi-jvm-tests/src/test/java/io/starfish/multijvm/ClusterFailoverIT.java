@@ -13,7 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
-import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -26,7 +25,6 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(TestCassandra.class)
 class ClusterFailoverIT {
 
-  private static final int SHARDS = 100; // pekko.cluster.sharding.number-of-shards
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
   // Detection (heartbeat-interval + acceptable-heartbeat-pause, about 2 s) + stable-after (1.5 s)
   // + removal and down-removal-margin (under 1 s) + recovery: about 5 s on an idle machine. The
@@ -74,7 +72,7 @@ class ClusterFailoverIT {
     Map<String, String> homes = cluster.shardHomes(cluster.node(2), "account");
     List<String> onVictim =
         balances.keySet().stream()
-            .filter(id -> victim.address().equals(homes.get(shardOf(id))))
+            .filter(id -> victim.address().equals(homes.get(ForkedCluster.shardOf(id))))
             .toList();
     assertThat(onVictim).as("accounts hosted by %s (shard homes %s)", victim, homes).isNotEmpty();
 
@@ -89,13 +87,13 @@ class ClusterFailoverIT {
         () -> {
           Map<String, String> now = cluster.shardHomes(survivor, "account");
           return onVictim.stream()
-              .map(ClusterFailoverIT::shardOf)
+              .map(ForkedCluster::shardOf)
               .allMatch(
                   shard -> now.containsKey(shard) && !victim.address().equals(now.get(shard)));
         });
     JsonNode shards = cluster.getJson(survivor, "/api/v1/cluster/shards").orElseThrow();
     for (String id : onVictim) {
-      String shard = shardOf(id);
+      String shard = ForkedCluster.shardOf(id);
       String home = cluster.shardHomes(survivor, "account").get(shard);
       assertThat(shards.path("account").path(home).path("shards").path(shard).asInt())
           .as("entities started in shard %s on %s", shard, home)
@@ -122,9 +120,5 @@ class ClusterFailoverIT {
             cluster.upMembers(cluster.node(2)).size() == 2
                 && cluster.upMembers(cluster.node(3)).size() == 2
                 && !cluster.upMembers(cluster.node(3)).contains(victim.address()));
-  }
-
-  private static String shardOf(String entityId) {
-    return ShardRegion.HashCodeMessageExtractor$.MODULE$.shardId(entityId, SHARDS);
   }
 }

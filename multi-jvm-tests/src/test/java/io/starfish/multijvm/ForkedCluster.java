@@ -65,7 +65,10 @@ public final class ForkedCluster implements AutoCloseable {
   }
 
   private static final HttpClient CLIENT =
-      HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
+      HttpClient.newBuilder()
+          .version(HttpClient.Version.HTTP_1_1)
+          .connectTimeout(Duration.ofSeconds(1))
+          .build();
 
   private final String name;
   private final Path logs;
@@ -86,7 +89,8 @@ public final class ForkedCluster implements AutoCloseable {
     env.merge(
         "JAVA_TOOL_OPTIONS",
         "-Dlogback.configurationFile=logback.xml",
-        (given, logging) -> given + " " + logging);
+        // a caller's own -Dlogback.configurationFile (e.g. a debug config) comes last and wins
+        (given, logging) -> logging + " " + given);
     this.environment = Map.copyOf(env);
     this.heapMb = heapMb;
     this.logs =
@@ -189,6 +193,18 @@ public final class ForkedCluster implements AutoCloseable {
   }
 
   /** Shard id to node address of one entity type, as {@code observer} reports it. */
+  /**
+   * The shard of an entity id, as the nodes compute it: Pekko's hash extractor over the configured
+   * {@code pekko.cluster.sharding.number-of-shards} (this class path's reference.conf, or a {@code
+   * -D} override given to this JVM and passed on to the nodes).
+   */
+  public static String shardOf(String entityId) {
+    int shards =
+        com.typesafe.config.ConfigFactory.load().getInt("pekko.cluster.sharding.number-of-shards");
+    return org.apache.pekko.cluster.sharding.ShardRegion.HashCodeMessageExtractor$.MODULE$.shardId(
+        entityId, shards);
+  }
+
   public Map<String, String> shardHomes(Node observer, String type) {
     Map<String, String> homes = new TreeMap<>();
     getJson(observer, "/api/v1/cluster/shards")

@@ -62,6 +62,17 @@ class ClusterIT {
     Awaitility.await("three Up members")
         .atMost(60, TimeUnit.SECONDS)
         .until(() -> nodes.stream().allMatch(n -> upMembers(n) == 3));
+    // Every node names the same oldest member (the one hosting the shard coordinators).
+    java.util.Set<String> oldest = new java.util.HashSet<>();
+    for (TestNode node : nodes) {
+      oldest.add(Json.MAPPER.readTree(node.get("/api/v1/cluster").body()).get("oldest").asText());
+    }
+    assertThat(oldest).hasSize(1);
+    assertThat(
+            nodes.stream()
+                .map(n -> Cluster.get(n.system()).selfMember().address().toString())
+                .toList())
+        .contains(oldest.iterator().next());
 
     Map<String, Long> expected = new LinkedHashMap<>();
     for (int i = 0; i < 24; i++) {

@@ -46,7 +46,12 @@ public final class SoakBenchmark {
     long notUpObservations = 0;
     Instant started = Instant.now();
     String logSummary;
-    try (ForkedCluster cluster = new ForkedCluster("soak", 3, Map.of(), 384)) {
+    try (ForkedCluster cluster =
+        new ForkedCluster(
+            "soak-" + java.time.LocalTime.now().withNano(0).toString().replace(":", ""),
+            3,
+            Map.of(),
+            384)) {
       TestCassandra.instance();
       cluster.start(Duration.ofMinutes(3));
       List<Node> nodes = cluster.nodes();

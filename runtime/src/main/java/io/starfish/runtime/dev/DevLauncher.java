@@ -125,6 +125,9 @@ public final class DevLauncher {
     return args[i];
   }
 
+  /** Shards per entity type of dev data written before the number was recorded. */
+  private static final int LEGACY_NUMBER_OF_SHARDS = 100;
+
   private static void usage() {
     System.out.println(
         "usage: ./starfish dev [--nodes N] [--node-heap-mb MB] [--no-self-heal] [--no-build]\n"
@@ -139,6 +142,7 @@ public final class DevLauncher {
     long t0 = System.nanoTime();
     Files.createDirectories(home.resolve("logs"));
     say("Starfish dev: " + nodeCount + " node(s), state in " + home);
+    checkShardLayout();
     cassandra = EmbeddedCassandra.start(EmbeddedCassandra.Settings.in(home.resolve("cassandra")));
     contactPoint = cassandra.contactPoint();
     seeds = seedNodes(Math.min(nodeCount, 3));
@@ -162,6 +166,45 @@ public final class DevLauncher {
     say("more nodes: ./starfish dev --join (in another terminal)");
     say("Ctrl-C stops the nodes and Cassandra; the data stays in " + home);
     watchProcesses();
+  }
+
+  /**
+   * Remembered entities are stored per shard, so data written with one number of shards must not be
+   * used with another: an entity would be restarted in a shard that no longer owns its id, next to
+   * a second copy in the right one. The number is recorded next to the data on first use and
+   * checked on every start. (Data from before the record existed used 100 shards.)
+   */
+  private void checkShardLayout() throws IOException {
+    int configured =
+        com.typesafe.config.ConfigFactory.load().getInt("pekko.cluster.sharding.number-of-shards");
+    Path record = home.resolve("number-of-shards");
+    boolean hasData = Files.isDirectory(home.resolve("cassandra"));
+    int stored;
+    if (Files.exists(record)) {
+      stored = Integer.parseInt(Files.readString(record).trim());
+    } else if (hasData) {
+      stored = LEGACY_NUMBER_OF_SHARDS;
+    } else {
+      Files.writeString(record, configured + "\n");
+      return;
+    }
+    if (stored != configured) {
+      throw new IllegalStateException(
+          "the data in "
+              + home
+              + " was written with "
+              + stored
+              + " shards per entity type, this build uses "
+              + configured
+              + ". Remembered entities would be restarted in the wrong shards. Either delete "
+              + home
+              + " (dev data is lost) or start with"
+              + " JAVA_TOOL_OPTIONS=-Dpekko.cluster.sharding.number-of-shards="
+              + stored);
+    }
+    if (!Files.exists(record)) {
+      Files.writeString(record, configured + "\n");
+    }
   }
 
   /** --join: one more node for the cluster of a running ./starfish dev. */
