@@ -309,6 +309,7 @@ public final class ForkedCluster implements AutoCloseable {
         "JAVA_TOOL_OPTIONS",
         String.join(
             " ",
+            "-Dpekko.cluster.downing-provider-class=org.apache.pekko.cluster.sbr.SplitBrainResolverProvider",
             "-Dpekko.cluster.split-brain-resolver.stable-after=20s",
             "-Dpekko.cluster.down-removal-margin=off",
             "-Dpekko.cluster.failure-detector.heartbeat-interval=1s",
@@ -319,7 +320,9 @@ public final class ForkedCluster implements AutoCloseable {
             "-Dpekko.cluster.sharding.retry-interval=2s",
             "-Dpekko.cluster.sharding.handoff-timeout=60s",
             "-Dpekko.cluster.sharding.rebalance-interval=10s",
-            "-Dpekko.cluster.sharding.entity-restart-backoff=10s"));
+            "-Dpekko.cluster.sharding.entity-restart-backoff=10s",
+            "-Dpekko.cluster.sharding.waiting-for-state-timeout=2s",
+            "-Dpekko.cluster.sharding.shard-failure-backoff=10s"));
     return env;
   }
 }

@@ -63,7 +63,9 @@ public final class FailoverBenchmark {
     int entities = 60;
     List<String> modes = List.of("pekko-defaults", "starfish");
     String jvmOptions = "";
-    List<Integer> victims = List.of(1, 2, 3);
+    // A crash hits any of the 3 nodes alike, so by default one run in three kills the oldest
+    // (the coordinators' host): "oldest", "other" (a non-oldest node, alternating) or a node index.
+    List<String> victims = List.of("other", "other", "oldest");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--runs" -> runs = Integer.parseInt(args[++i]);
@@ -75,8 +77,7 @@ public final class FailoverBenchmark {
           System.setProperty("pekko.cluster.sharding.number-of-shards", args[++i]);
           com.typesafe.config.ConfigFactory.invalidateCaches();
         }
-        case "--victims" ->
-            victims = java.util.Arrays.stream(args[++i].split(",")).map(Integer::valueOf).toList();
+        case "--victims" -> victims = List.of(args[++i].split(","));
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -95,7 +96,7 @@ public final class FailoverBenchmark {
   }
 
   private static List<Run> runMode(
-      String mode, int runs, int entityCount, String jvmOptions, List<Integer> victims)
+      String mode, int runs, int entityCount, String jvmOptions, List<String> victims)
       throws Exception {
     Map<String, String> env =
         new java.util.HashMap<>(
@@ -131,7 +132,7 @@ public final class FailoverBenchmark {
         post(cluster, cluster.node(1 + i % 3), id);
       }
       for (int run = 1; run <= runs; run++) {
-        Node victim = cluster.node(victims.get((run - 1) % victims.size()));
+        Node victim = chooseVictim(cluster, victims.get((run - 1) % victims.size()), run);
         results.add(oneRun(cluster, mode, run, victim, ids));
         say(mode + " run " + run + ": " + results.get(results.size() - 1));
         say(mode + ": restarting " + victim);
@@ -139,6 +140,34 @@ public final class FailoverBenchmark {
       }
     }
     return results;
+  }
+
+  /** Resolves a victim spec ("oldest", "other" or a node index) against the current cluster. */
+  private static Node chooseVictim(ForkedCluster cluster, String spec, int run) throws Exception {
+    if (spec.matches("\\d+")) {
+      return cluster.node(Integer.parseInt(spec));
+    }
+    String[] oldestHolder = {""};
+    ForkedCluster.await(
+        "the oldest member is known",
+        Duration.ofMinutes(1),
+        () -> {
+          oldestHolder[0] =
+              cluster.cluster(cluster.node(1)).map(v -> v.path("oldest").asText()).orElse("");
+          return !oldestHolder[0].isEmpty();
+        });
+    String oldest = oldestHolder[0];
+    List<Node> matching =
+        cluster.nodes().stream()
+            .filter(
+                n ->
+                    switch (spec) {
+                      case "oldest" -> n.address().equals(oldest);
+                      case "other" -> !n.address().equals(oldest);
+                      default -> throw new IllegalArgumentException("unknown victim " + spec);
+                    })
+            .toList();
+    return matching.get(run % matching.size());
   }
 
   private static Run oneRun(

@@ -1,0 +1,116 @@
+package io.starfish.runtime.internal;
+
+import java.time.Duration;
+import org.apache.pekko.actor.ActorSystem;
+import org.apache.pekko.actor.Props;
+import org.apache.pekko.cluster.Cluster;
+import org.apache.pekko.cluster.DowningProvider;
+import org.apache.pekko.cluster.UniqueAddress;
+import org.apache.pekko.cluster.sbr.DownAllNodes;
+import org.apache.pekko.cluster.sbr.DowningStrategy;
+import org.apache.pekko.cluster.sbr.KeepMajority;
+import org.apache.pekko.cluster.sbr.KeepOldest;
+import org.apache.pekko.cluster.sbr.LeaseMajority;
+import org.apache.pekko.cluster.sbr.LeaseMajoritySettings;
+import org.apache.pekko.cluster.sbr.SplitBrainResolverProvider;
+import org.apache.pekko.cluster.sbr.SplitBrainResolverSettings;
+import org.apache.pekko.cluster.sbr.StaticQuorum;
+import org.apache.pekko.coordination.lease.scaladsl.LeaseProvider;
+import scala.Option;
+import scala.concurrent.duration.FiniteDuration;
+
+/**
+ * Pekko's split-brain resolver with one change: it checks every {@code
+ * starfish.cluster.sbr-tick-interval} (100 ms) instead of every second whether {@code stable-after}
+ * has passed. Pekko's resolver only decides on that tick, so with its fixed 1 s tick a decision
+ * lands 0-1 s after {@code stable-after} (0.5 s on average), time a failover waits for nothing.
+ * Strategies, settings ({@code pekko.cluster.split-brain-resolver.*}), decisions and the removal
+ * margin are Pekko's own: this class builds the same strategy as {@link SplitBrainResolverProvider}
+ * and runs {@link QuickTickSplitBrainResolver}, a subclass of Pekko's resolver that only overrides
+ * the tick.
+ *
+ * <p>It relies on Pekko's internal {@code SplitBrainResolverBase} (public in bytecode, internal by
+ * annotation), checked against Pekko 1.2.x; an upgrade that changes it fails compilation or the
+ * cluster tests (the forked-JVM failover test needs a downing decision). Set {@code
+ * pekko.cluster.downing-provider-class} back to {@code
+ * org.apache.pekko.cluster.sbr.SplitBrainResolverProvider} to use Pekko's provider unchanged.
+ */
+public final class StarfishDowningProvider extends DowningProvider {
+
+  static final String TICK_INTERVAL_KEY = "starfish.cluster.sbr-tick-interval";
+
+  private final ActorSystem system;
+  private final SplitBrainResolverProvider pekkoProvider;
+  private final SplitBrainResolverSettings settings;
+
+  public StarfishDowningProvider(ActorSystem system) {
+    this.system = system;
+    this.pekkoProvider = new SplitBrainResolverProvider(system);
+    this.settings = new SplitBrainResolverSettings(system.settings().config());
+  }
+
+  @Override
+  public FiniteDuration downRemovalMargin() {
+    return pekkoProvider.downRemovalMargin();
+  }
+
+  @Override
+  public Option<Props> downingActorProps() {
+    DowningStrategy strategy = strategy();
+    FiniteDuration stableAfter = settings.DowningStableAfter();
+    return Option.apply(
+        Props.create(
+            QuickTickSplitBrainResolver.class,
+            () -> new QuickTickSplitBrainResolver(stableAfter, strategy)));
+  }
+
+  /** The same strategy, from the same settings, as Pekko's SplitBrainResolverProvider builds. */
+  DowningStrategy strategy() {
+    Cluster cluster = Cluster.get(system);
+    String dc = cluster.selfDataCenter();
+    UniqueAddress self = cluster.selfUniqueAddress();
+    String name = settings.DowningStrategy();
+    return switch (name) {
+      case "keep-majority" -> new KeepMajority(dc, settings.keepMajorityRole(), self);
+      case "static-quorum" ->
+          new StaticQuorum(
+              dc,
+              settings.staticQuorumSettings().size(),
+              settings.staticQuorumSettings().role(),
+              self);
+      case "keep-oldest" ->
+          new KeepOldest(
+              dc,
+              settings.keepOldestSettings().downIfAlone(),
+              settings.keepOldestSettings().role(),
+              self);
+      case "down-all" -> new DownAllNodes(dc, self);
+      case "lease-majority" -> {
+        LeaseMajoritySettings lease = settings.leaseMajoritySettings();
+        yield new LeaseMajority(
+            dc,
+            lease.role(),
+            LeaseProvider.get(system)
+                .getLease(
+                    lease.safeLeaseName(system.name()),
+                    lease.leaseImplementation(),
+                    self.address().hostPort()),
+            lease.acquireLeaseDelayForMinority(),
+            lease.releaseAfter(),
+            self);
+      }
+      // SplitBrainResolverSettings has already rejected any other name with a clear message
+      default ->
+          throw new IllegalArgumentException("Unknown split-brain resolver strategy " + name);
+    };
+  }
+
+  static FiniteDuration tickInterval(com.typesafe.config.Config config) {
+    Duration tick = config.getDuration(TICK_INTERVAL_KEY);
+    if (tick.isNegative() || tick.isZero() || tick.compareTo(Duration.ofSeconds(1)) > 0) {
+      throw new IllegalArgumentException(
+          TICK_INTERVAL_KEY + " must be > 0 and at most 1 s (Pekko's own tick), was " + tick);
+    }
+    return FiniteDuration.fromNanos(tick.toNanos());
+  }
+}
