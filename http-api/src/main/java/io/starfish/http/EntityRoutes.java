@@ -172,8 +172,12 @@ public final class EntityRoutes extends AllDirectives {
       return Problem.invalidCommand(invalid.reason())
           .toResponse(instance, settings.retryAfterSeconds());
     }
+    if (result instanceof EntityResult.Quarantined quarantined) {
+      return Problem.quarantined(quarantined.reason())
+          .toResponse(instance, settings.retryAfterSeconds());
+    }
     if (result instanceof EntityResult.Unavailable unavailable) {
-      log.info("{}/{} refused a command: {}", type, id, unavailable.reason());
+      log.debug("{}/{} unavailable: {}", type, id, unavailable.reason());
       return Problem.unavailable(unavailable.reason())
           .toResponse(instance, settings.retryAfterSeconds());
     }

@@ -59,6 +59,11 @@ public record Problem(String kind, String title, int status, String detail, Obje
     return of("command-rejected", "Command rejected", 409, detail);
   }
 
+  /** A command refused because it made the entity fail too often in a row: do not retry it. */
+  public static Problem quarantined(String detail) {
+    return of("command-quarantined", "Command quarantined", 409, detail);
+  }
+
   public static Problem unavailable(String detail) {
     return of("unavailable", "Entity unavailable", 503, detail);
   }

@@ -184,6 +184,26 @@ class EntityRoutesTest {
   }
 
   @Test
+  void aQuarantinedCommandIs409AndAnUnavailableEntity503WithRetryAfter() throws Exception {
+    var quarantined = post("/api/v1/entities/account/a1", "{\"type\":\"deposit\",\"amount\":5}");
+    entities
+        .expectMessageClass(EntityMessage.Execute.class)
+        .replyTo()
+        .tell(new EntityResult.Quarantined("made the entity fail 3 times in a row"));
+    assertProblem(
+        await(quarantined), 409, "command-quarantined", "made the entity fail 3 times in a row");
+
+    var unavailable = post("/api/v1/entities/account/a1", "{\"type\":\"deposit\",\"amount\":5}");
+    entities
+        .expectMessageClass(EntityMessage.Execute.class)
+        .replyTo()
+        .tell(new EntityResult.Unavailable("the journal (Cassandra) is unreachable"));
+    HttpResponse<String> response = await(unavailable);
+    assertProblem(response, 503, "unavailable", "the journal (Cassandra) is unreachable");
+    assertThat(response.headers().firstValue("Retry-After")).isPresent();
+  }
+
+  @Test
   void anEntityThatDoesNotAnswerGives503WithRetryAfterAtTheDeadline() throws Exception {
     long t0 = System.nanoTime();
     var pending = post("/api/v1/entities/account/slow", "{\"type\":\"deposit\",\"amount\":5}");

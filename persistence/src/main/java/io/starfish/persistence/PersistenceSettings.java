@@ -10,9 +10,13 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * @param snapshotEvery snapshot after every N events; 0 disables snapshots
  * @param keepSnapshots how many snapshots to keep per entity
  * @param healthCheckTimeout how long the journal health check waits for Cassandra
+ * @param circuitProbeInterval how often an open journal circuit probes Cassandra
  */
 public record PersistenceSettings(
-    int snapshotEvery, int keepSnapshots, Duration healthCheckTimeout) {
+    int snapshotEvery,
+    int keepSnapshots,
+    Duration healthCheckTimeout,
+    Duration circuitProbeInterval) {
 
   public PersistenceSettings {
     if (snapshotEvery < 0) {
@@ -20,6 +24,10 @@ public record PersistenceSettings(
     }
     if (keepSnapshots < 1) {
       throw new IllegalArgumentException("keep-snapshots must be >= 1, was " + keepSnapshots);
+    }
+    if (circuitProbeInterval.isNegative() || circuitProbeInterval.isZero()) {
+      throw new IllegalArgumentException(
+          "circuit.probe-interval must be > 0, was " + circuitProbeInterval);
     }
   }
 
@@ -32,6 +40,7 @@ public record PersistenceSettings(
     return new PersistenceSettings(
         c.getInt("snapshot-every"),
         c.getInt("keep-snapshots"),
-        c.getDuration("health-check-timeout"));
+        c.getDuration("health-check-timeout"),
+        c.getDuration("circuit.probe-interval"));
   }
 }

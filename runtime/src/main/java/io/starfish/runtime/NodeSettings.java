@@ -1,6 +1,7 @@
 package io.starfish.runtime;
 
 import com.typesafe.config.Config;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -12,9 +13,14 @@ import java.util.stream.Collectors;
  * @param remotePort remoting port
  * @param seedNodes host:port of the seed nodes; empty means "form a cluster of one"
  * @param exitWhenStdinCloses shut down when standard input closes (set by the dev launcher)
+ * @param journalCheckInterval how often the journal monitor probes Cassandra
  */
 public record NodeSettings(
-    String host, int remotePort, List<String> seedNodes, boolean exitWhenStdinCloses) {
+    String host,
+    int remotePort,
+    List<String> seedNodes,
+    boolean exitWhenStdinCloses,
+    Duration journalCheckInterval) {
 
   public static NodeSettings create(Config config) {
     Config c = config.getConfig("starfish.node");
@@ -33,6 +39,7 @@ public record NodeSettings(
         c.getString("host"),
         c.getInt("remote-port"),
         seeds,
-        c.getBoolean("exit-when-stdin-closes"));
+        c.getBoolean("exit-when-stdin-closes"),
+        c.getDuration("journal-check-interval"));
   }
 }

@@ -8,10 +8,10 @@ import io.starfish.http.EntityRoutes;
 import io.starfish.http.HealthRoutes;
 import io.starfish.http.HttpSettings;
 import io.starfish.http.ReadinessCheck;
-import io.starfish.http.StarfishHttpServer;
-import io.starfish.persistence.JournalHealth;
+import io.starfish.persistence.JournalCircuit;
 import io.starfish.runtime.examples.Account;
 import io.starfish.runtime.examples.Counter;
+import io.starfish.runtime.internal.NodeServices;
 import io.starfish.sharding.EntityRegistry;
 import io.starfish.sharding.StarfishSharding;
 import java.io.IOException;
@@ -78,7 +78,7 @@ public final class StarfishNode {
 
     joinCluster(system, node);
     StarfishSharding sharding = StarfishSharding.init(system, entities);
-    JournalHealth journal = JournalHealth.create(system);
+    JournalCircuit journal = JournalCircuit.get(system);
     if (node.exitWhenStdinCloses()) {
       shutDownWhenStdinCloses(system);
     }
@@ -111,7 +111,7 @@ public final class StarfishNode {
             new ClusterRoutes(system, sharding::placement, http).route(),
             new AdminRoutes(system, http).route(),
             new HealthRoutes(checks, http).route());
-    return StarfishHttpServer.bind(system, routes, http)
+    return NodeServices.start(system, routes, http, node.journalCheckInterval())
         .thenApply(
             binding -> {
               log.info(

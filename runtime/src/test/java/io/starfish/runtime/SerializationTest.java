@@ -49,7 +49,9 @@ class SerializationTest {
             Json.COMMANDS.readTree("{\"events\":[{\"type\":\"deposited\",\"amount\":50}]}")),
         new EntityResult.Current(0, Json.COMMANDS.readTree("{\"balance\":0}")),
         new EntityResult.Rejected("insufficient funds"),
-        new EntityResult.Invalid("amount must be greater than 0"));
+        new EntityResult.Invalid("amount must be greater than 0"),
+        new EntityResult.Unavailable("the journal (Cassandra) is unreachable"),
+        new EntityResult.Quarantined("this command made the entity fail 3 times in a row"));
   }
 
   @Test

@@ -29,4 +29,11 @@ public sealed interface EntityResult extends CborSerializable {
    * majority); nothing was persisted and the caller may retry, possibly through another node.
    */
   record Unavailable(String reason) implements EntityResult {}
+
+  /**
+   * The command is quarantined: the same command made this entity fail too often in a row (see
+   * starfish.supervision.entity.quarantine-after); nothing was persisted and retrying the same
+   * command will not help until the quarantine ends.
+   */
+  record Quarantined(String reason) implements EntityResult {}
 }

@@ -1,8 +1,11 @@
 package io.starfish.sharding;
 
+import io.starfish.persistence.JournalCircuit;
 import io.starfish.persistence.PersistenceSettings;
 import io.starfish.sharding.internal.EntityGuard;
-import io.starfish.supervision.Supervision;
+import io.starfish.sharding.internal.EntityMessages;
+import io.starfish.supervision.FailureStatistics;
+import io.starfish.supervision.SupervisedEntity;
 import io.starfish.supervision.SupervisionSettings;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -14,6 +17,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -41,12 +45,16 @@ public final class StarfishSharding implements EntityGateway {
   private final EntityRegistry registry;
   private final int numberOfShards;
   private final Map<String, EntityTypeKey<EntityMessage>> keys = new ConcurrentHashMap<>();
+  private final JournalCircuit circuit;
+  private final FailureStatistics statistics;
   private volatile boolean started;
 
   private StarfishSharding(ActorSystem<?> system, EntityRegistry registry) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.registry = registry;
+    this.circuit = JournalCircuit.get(system);
+    this.statistics = FailureStatistics.get(system);
     this.numberOfShards =
         system.settings().config().getInt("pekko.cluster.sharding.number-of-shards");
   }
@@ -65,7 +73,13 @@ public final class StarfishSharding implements EntityGateway {
               key,
               entityContext ->
                   EntityGuard.wrap(
-                      entityBehavior(type, entityContext.getEntityId(), persistence, supervision),
+                      entityBehavior(
+                          type,
+                          entityContext.getEntityId(),
+                          persistence,
+                          supervision,
+                          self ->
+                              entityContext.getShard().tell(new ClusterSharding.Passivate<>(self))),
                       entityContext.getShard(),
                       settings)));
       system.log().info("entity type '{}' started on sharding ({})", type.name(), type);
@@ -74,12 +88,26 @@ public final class StarfishSharding implements EntityGateway {
     return starfish;
   }
 
-  /** The behaviour of one entity instance, supervised, as sharding runs it. */
+  /**
+   * The behaviour of one entity instance, supervised (restart with backoff, poison-command
+   * quarantine, journal failures reported to the node's {@link JournalCircuit}), outside sharding:
+   * an entity that supervision gives up on answers "unavailable" until it is stopped.
+   */
   public static Behavior<EntityMessage> entityBehavior(
       EntityDefinition type,
       String entityId,
       PersistenceSettings persistence,
       SupervisionSettings supervision) {
+    return entityBehavior(type, entityId, persistence, supervision, self -> {});
+  }
+
+  /** As above; {@code onGiveUp} receives the entity's actor when supervision gives up on it. */
+  public static Behavior<EntityMessage> entityBehavior(
+      EntityDefinition type,
+      String entityId,
+      PersistenceSettings persistence,
+      SupervisionSettings supervision,
+      Consumer<ActorRef<EntityMessage>> onGiveUp) {
     Behavior<EntityMessage> entity =
         Behaviors.setup(
             actorContext ->
@@ -90,7 +118,28 @@ public final class StarfishSharding implements EntityGateway {
                         PersistenceId.of(type.name(), entityId),
                         persistence,
                         actorContext)));
-    return Supervision.restartWithBackoff(entity, supervision.forEntityType(type.name()));
+    return Behaviors.setup(
+        context -> {
+          JournalCircuit circuit = JournalCircuit.get(context.getSystem());
+          FailureStatistics statistics = FailureStatistics.get(context.getSystem());
+          return SupervisedEntity.of(
+                  type.name(),
+                  entityId,
+                  EntityMessage.class,
+                  supervision.forEntityType(type.name()),
+                  EntityMessages.INSPECTOR,
+                  statistics)
+              .dependencyFailures(EntityMessages::isJournalFailure)
+              .onFailure(
+                  failure -> {
+                    if (EntityMessages.isJournalFailure(failure)) {
+                      statistics.persistFailure(type.name());
+                      circuit.recordFailure(failure);
+                    }
+                  })
+              .onGiveUp(onGiveUp)
+              .wrap(entity);
+        });
   }
 
   public static EntityTypeKey<EntityMessage> typeKey(String typeName) {
@@ -162,6 +211,19 @@ public final class StarfishSharding implements EntityGateway {
     if (key == null) {
       return CompletableFuture.failedFuture(
           new IllegalArgumentException("unknown entity type " + type));
+    }
+    if (circuit.isOpen()) {
+      // Fail fast while the journal is down: a command could not be persisted, and the entity is
+      // likely restarting. Reads still go through: a live entity answers from memory.
+      EntityMessage probe = message.apply(system.ignoreRef());
+      if (probe instanceof EntityMessage.Execute) {
+        statistics.breakerRejection(type);
+        return CompletableFuture.completedFuture(
+            new EntityResult.Unavailable(
+                "the journal (Cassandra) is unreachable; commands are refused until it answers"
+                    + " again: "
+                    + circuit.openReason().orElse("")));
+      }
     }
     return sharding.entityRefFor(key, id).ask(message::apply, timeout);
   }

@@ -8,11 +8,11 @@ import org.apache.pekko.actor.typed.ActorSystem;
 public final class SupervisionSettings {
 
   private final Config supervision;
-  private final BackoffSettings entityDefaults;
+  private final EntityPolicy entityDefaults;
 
   private SupervisionSettings(Config supervision) {
     this.supervision = supervision;
-    this.entityDefaults = BackoffSettings.create(supervision.getConfig("entity"));
+    this.entityDefaults = EntityPolicy.create(supervision.getConfig("entity"));
   }
 
   public static SupervisionSettings create(ActorSystem<?> system) {
@@ -25,17 +25,17 @@ public final class SupervisionSettings {
   }
 
   /** The defaults that apply to every entity type without an override. */
-  public BackoffSettings entityDefaults() {
+  public EntityPolicy entityDefaults() {
     return entityDefaults;
   }
 
-  /** The backoff for one entity type: its override in {@code entity-types}, else the defaults. */
-  public BackoffSettings forEntityType(String entityTypeName) {
+  /** The policy of one entity type: its overrides in {@code entity-types}, else the defaults. */
+  public EntityPolicy forEntityType(String entityTypeName) {
     String path = "entity-types." + ConfigUtil.quoteString(entityTypeName);
     if (!supervision.hasPath(path)) {
       return entityDefaults;
     }
     Config merged = supervision.getConfig(path).withFallback(supervision.getConfig("entity"));
-    return BackoffSettings.create(merged);
+    return EntityPolicy.create(merged);
   }
 }

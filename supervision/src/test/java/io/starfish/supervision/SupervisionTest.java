@@ -90,9 +90,10 @@ class SupervisionTest {
             ConfigFactory.parseString("starfish.supervision.entity-types.account.min-backoff = 1s")
                 .withFallback(ConfigFactory.load()));
 
-    assertThat(settings.forEntityType("account").minBackoff()).isEqualTo(Duration.ofSeconds(1));
-    assertThat(settings.forEntityType("account").maxBackoff())
-        .isEqualTo(settings.entityDefaults().maxBackoff());
+    assertThat(settings.forEntityType("account").backoff().minBackoff())
+        .isEqualTo(Duration.ofSeconds(1));
+    assertThat(settings.forEntityType("account").backoff().maxBackoff())
+        .isEqualTo(settings.entityDefaults().backoff().maxBackoff());
     assertThat(settings.forEntityType("counter")).isEqualTo(settings.entityDefaults());
   }
 

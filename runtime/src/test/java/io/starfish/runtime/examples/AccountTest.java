@@ -45,7 +45,8 @@ class AccountTest {
                 Account.TYPE,
                 "a1",
                 // snapshot every 3 events, to exercise recovery from a snapshot plus events
-                new PersistenceSettings(3, 2, java.time.Duration.ofSeconds(1)),
+                new PersistenceSettings(
+                    3, 2, java.time.Duration.ofSeconds(1), java.time.Duration.ofMillis(500)),
                 SupervisionSettings.create(testKit.system())));
   }
 

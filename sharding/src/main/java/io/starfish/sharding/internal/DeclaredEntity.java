@@ -12,6 +12,7 @@ import io.starfish.sharding.EntityMessage.GetState;
 import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.EntityType;
 import io.starfish.sharding.Outcome;
+import io.starfish.supervision.CommandFailedException;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
@@ -60,7 +61,13 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
       return Effect().reply(execute.replyTo(), new EntityResult.Invalid(decoded.error()));
     }
     C command = type.commandType().cast(decoded.command());
-    Outcome<E> outcome = type.commandHandler().handle(state, command);
+    Outcome<E> outcome;
+    try {
+      outcome = type.commandHandler().handle(state, command);
+    } catch (RuntimeException e) {
+      // Names the command for supervision, which answers it and counts it towards quarantine.
+      throw new CommandFailedException(execute, e);
+    }
     if (outcome instanceof Outcome.Persist<E> persist) {
       return Effect()
           .persist(persist.events())

@@ -1,0 +1,224 @@
+package io.starfish.runtime;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.starfish.persistence.testing.TestCassandra;
+import io.starfish.sharding.internal.Json;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Cassandra stops while a node serves writes, and comes back. Callers get 503 with Retry-After
+ * (never a hang), readiness names the journal as down, writes succeed again once Cassandra is back
+ * without restarting the node, and every write acknowledged before, during or after the outage is
+ * in the final balances. Prints the measured times.
+ */
+@ExtendWith(TestCassandra.class)
+class JournalOutageIT {
+
+  private static final int ACCOUNTS = 4;
+
+  /** starfish.http.ask-timeout (reference.conf): the bound on any single request. */
+  private static final Duration ASK_TIMEOUT = Duration.ofSeconds(5);
+
+  record Outcome(String account, int status, long startedNanos, long tookMillis) {}
+
+  @Test
+  void writesGet503DuringACassandraOutageAndNothingAcknowledgedIsLost() throws Exception {
+    Map<String, AtomicLong> acknowledged = new ConcurrentHashMap<>();
+    Map<String, AtomicLong> indeterminate = new ConcurrentHashMap<>();
+    List<Outcome> outcomes = new CopyOnWriteArrayList<>();
+    AtomicBoolean loadRunning = new AtomicBoolean(true);
+    try (TestNode node = TestNode.start("")) {
+      for (int i = 0; i < ACCOUNTS; i++) {
+        acknowledged.put("outage-" + i, new AtomicLong());
+        indeterminate.put("outage-" + i, new AtomicLong());
+      }
+      List<Thread> writers = new ArrayList<>();
+      for (int i = 0; i < ACCOUNTS; i++) {
+        String account = "outage-" + i;
+        Thread writer =
+            new Thread(
+                () -> {
+                  while (loadRunning.get()) {
+                    long started = System.nanoTime();
+                    int status;
+                    try {
+                      status =
+                          node.post(
+                                  "/api/v1/entities/account/" + account,
+                                  "{\"type\":\"deposit\",\"amount\":1}")
+                              .statusCode();
+                    } catch (Exception e) {
+                      status = -1;
+                    }
+                    long took = (System.nanoTime() - started) / 1_000_000;
+                    outcomes.add(new Outcome(account, status, started, took));
+                    (status == 200 ? acknowledged : indeterminate).get(account).incrementAndGet();
+                    if (status != 200) {
+                      pause(100);
+                    }
+                  }
+                },
+                "writer-" + i);
+        writer.start();
+        writers.add(writer);
+      }
+      Awaitility.await("writes acknowledged before the outage")
+          .atMost(30, TimeUnit.SECONDS)
+          .until(() -> acknowledged.values().stream().allMatch(n -> n.get() >= 5));
+
+      long stopCalled = System.nanoTime();
+      TestCassandra.stop();
+      long cassandraDown = System.nanoTime();
+
+      Awaitility.await("readiness names the journal as down")
+          .atMost(15, TimeUnit.SECONDS)
+          .pollInterval(Duration.ofMillis(100))
+          .until(
+              () -> {
+                HttpResponse<String> ready = node.get("/health/ready");
+                return ready.statusCode() == 503 && ready.body().contains("journal");
+              });
+      long readinessDown = System.nanoTime();
+      Awaitility.await("commands refused at once while the journal is down")
+          .atMost(15, TimeUnit.SECONDS)
+          .until(() -> fastRefusalsSince(outcomes, readinessDown) >= 3);
+      HttpResponse<String> refused =
+          node.post("/api/v1/entities/account/outage-0", "{\"type\":\"deposit\",\"amount\":1}");
+      assertThat(refused.statusCode()).isEqualTo(503);
+      assertThat(refused.headers().firstValue("Retry-After")).isPresent();
+      assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+      assertThat(refused.body()).contains("journal");
+      indeterminate.get("outage-0").incrementAndGet();
+
+      long restartCalled = System.nanoTime();
+      TestCassandra.instance();
+      long cassandraUp = System.nanoTime();
+      Awaitility.await("writes succeed again")
+          .atMost(60, TimeUnit.SECONDS)
+          .until(() -> firstSuccessAfter(outcomes, cassandraUp) > 0);
+      long firstWriteAfter = firstSuccessAfter(outcomes, cassandraUp);
+      Awaitility.await("every account written again")
+          .atMost(60, TimeUnit.SECONDS)
+          .until(
+              () ->
+                  outcomes.stream()
+                          .filter(o -> o.status() == 200 && o.startedNanos() > cassandraUp)
+                          .map(Outcome::account)
+                          .distinct()
+                          .count()
+                      == ACCOUNTS);
+      Awaitility.await("readiness up again")
+          .atMost(15, TimeUnit.SECONDS)
+          .until(() -> node.get("/health/ready").statusCode() == 200);
+
+      loadRunning.set(false);
+      for (Thread writer : writers) {
+        writer.join(TimeUnit.SECONDS.toMillis(15));
+      }
+
+      // Every request started while Cassandra was down was answered, with a 503, within the
+      // ask timeout (plus scheduling slack on a busy machine): none hung.
+      List<Outcome> duringOutage =
+          outcomes.stream()
+              .filter(o -> o.startedNanos() > cassandraDown && o.startedNanos() < restartCalled)
+              .toList();
+      assertThat(duringOutage).isNotEmpty();
+      assertThat(duringOutage).allSatisfy(o -> assertThat(o.status()).isEqualTo(503));
+      long slowest = duringOutage.stream().mapToLong(Outcome::tookMillis).max().orElse(0);
+      assertThat(slowest).isLessThanOrEqualTo(ASK_TIMEOUT.toMillis() + 2_000);
+
+      // Over the whole outage, from the stop (Cassandra drains for seconds) until the first
+      // acknowledged write after it is back: only 200 or 503, and no request hung.
+      List<Outcome> wholeOutage =
+          outcomes.stream()
+              .filter(o -> o.startedNanos() > stopCalled && o.startedNanos() < firstWriteAfter)
+              .toList();
+      assertThat(wholeOutage).allSatisfy(o -> assertThat(o.status()).isIn(200, 503));
+      long slowestOverall = wholeOutage.stream().mapToLong(Outcome::tookMillis).max().orElse(0);
+      assertThat(slowestOverall).isLessThanOrEqualTo(ASK_TIMEOUT.toMillis() + 2_000);
+      long firstRefusal =
+          outcomes.stream()
+              .filter(o -> o.status() == 503 && o.startedNanos() > stopCalled)
+              .mapToLong(o -> o.startedNanos() + o.tookMillis() * 1_000_000)
+              .min()
+              .orElseThrow();
+      System.out.printf(
+          "[journal outage] from the stop of Cassandra: first 503 after %d ms, readiness 503"
+              + " after %d ms (Cassandra's own stop took %d ms); %d requests until writes"
+              + " succeeded again, %d of them 503, slowest %d ms, median %d ms; Cassandra start"
+              + " took %d ms; first acknowledged write %d ms after Cassandra was back%n",
+          millis(firstRefusal - stopCalled),
+          millis(readinessDown - stopCalled),
+          millis(cassandraDown - stopCalled),
+          wholeOutage.size(),
+          wholeOutage.stream().filter(o -> o.status() == 503).count(),
+          slowestOverall,
+          wholeOutage.stream()
+              .mapToLong(Outcome::tookMillis)
+              .sorted()
+              .skip(wholeOutage.size() / 2)
+              .findFirst()
+              .orElse(0),
+          millis(cassandraUp - restartCalled),
+          millis(firstWriteAfter - cassandraUp));
+
+      // No acknowledged write is lost: each balance holds every acknowledged deposit, plus at
+      // most the deposits whose outcome the caller could not know (503 after a timeout).
+      for (int i = 0; i < ACCOUNTS; i++) {
+        String account = "outage-" + i;
+        JsonNode state =
+            Json.MAPPER.readTree(node.get("/api/v1/entities/account/" + account).body());
+        long balance = state.path("state").path("balance").asLong();
+        assertThat(balance)
+            .as(account + " balance vs acknowledged deposits")
+            .isBetween(
+                acknowledged.get(account).get(),
+                acknowledged.get(account).get() + indeterminate.get(account).get());
+        assertThat(state.path("version").asLong()).isEqualTo(balance);
+      }
+    } finally {
+      loadRunning.set(false);
+      TestCassandra.instance();
+    }
+  }
+
+  private static long fastRefusalsSince(List<Outcome> outcomes, long since) {
+    return outcomes.stream()
+        .filter(o -> o.startedNanos() > since && o.status() == 503 && o.tookMillis() < 1000)
+        .count();
+  }
+
+  private static long firstSuccessAfter(List<Outcome> outcomes, long since) {
+    return outcomes.stream()
+        .filter(o -> o.status() == 200 && o.startedNanos() > since)
+        .mapToLong(o -> o.startedNanos() + o.tookMillis() * 1_000_000)
+        .min()
+        .orElse(0);
+  }
+
+  private static long millis(long nanos) {
+    return nanos / 1_000_000;
+  }
+
+  private static void pause(long millis) {
+    try {
+      Thread.sleep(millis);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

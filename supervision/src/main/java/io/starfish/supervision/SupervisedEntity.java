@@ -1,0 +1,127 @@
+package io.starfish.supervision;
+
+import io.starfish.supervision.internal.FailureMemory;
+import io.starfish.supervision.internal.FailureRecorder;
+import io.starfish.supervision.internal.QuarantineGate;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * The supervision Starfish puts around every entity (see this module's reference.conf for the
+ * policy in words):
+ *
+ * <pre>
+ *   quarantine gate        refuses quarantined commands; gives up after too many failures
+ *     restart supervisor   restart with exponential backoff
+ *       failure recorder   counts the failure, answers the failing command, quarantines it
+ *         entity           recovers its state from the journal on every (re)start
+ * </pre>
+ *
+ * @param <M> the entity's message type
+ */
+public final class SupervisedEntity<M> {
+
+  private final String entityType;
+  private final String entityId;
+  private final Class<M> messageClass;
+  private final EntityPolicy policy;
+  private final CommandInspector<M> inspector;
+  private final FailureStatistics statistics;
+  private Consumer<Throwable> failureListener = failure -> {};
+  private Predicate<Throwable> dependencyFailure = failure -> false;
+  private Consumer<ActorRef<M>> onGiveUp = self -> {};
+
+  private SupervisedEntity(
+      String entityType,
+      String entityId,
+      Class<M> messageClass,
+      EntityPolicy policy,
+      CommandInspector<M> inspector,
+      FailureStatistics statistics) {
+    this.entityType = entityType;
+    this.entityId = entityId;
+    this.messageClass = messageClass;
+    this.policy = policy;
+    this.inspector = inspector;
+    this.statistics = statistics;
+  }
+
+  /** Supervision for the entity {@code entityType/entityId}; see {@link #wrap}. */
+  public static <M> SupervisedEntity<M> of(
+      String entityType,
+      String entityId,
+      Class<M> messageClass,
+      EntityPolicy policy,
+      CommandInspector<M> inspector,
+      FailureStatistics statistics) {
+    return new SupervisedEntity<>(
+        entityType, entityId, messageClass, policy, inspector, statistics);
+  }
+
+  /** Called with every failure of the entity (e.g. to tell a journal failure apart). */
+  public SupervisedEntity<M> onFailure(Consumer<Throwable> listener) {
+    this.failureListener = listener;
+    return this;
+  }
+
+  /**
+   * Tells failures of a dependency (e.g. the journal is unreachable) from the entity's own: they
+   * restart the entity with backoff for as long as it takes, and never quarantine a command or
+   * count towards giving up. Default: none.
+   */
+  public SupervisedEntity<M> dependencyFailures(Predicate<Throwable> isDependencyFailure) {
+    this.dependencyFailure = isDependencyFailure;
+    return this;
+  }
+
+  /**
+   * Called with the entity's actor when supervision gives up on it (e.g. to passivate it); the
+   * actor then answers every request with "unavailable" until it is stopped. Default: nothing.
+   */
+  public SupervisedEntity<M> onGiveUp(Consumer<ActorRef<M>> handler) {
+    this.onGiveUp = handler;
+    return this;
+  }
+
+  /** Wraps the entity's behaviour, which is created anew on every restart. */
+  public Behavior<M> wrap(Behavior<M> entity) {
+    BackoffSettings backoff = policy.backoff();
+    SupervisorStrategy strategy =
+        SupervisorStrategy.restartWithBackoff(
+                backoff.minBackoff(), backoff.maxBackoff(), backoff.randomFactor())
+            .withResetBackoffAfter(policy.resetAfter())
+            // Giving up (max-restarts) is decided by the recorder, which can tell the entity's
+            // own failures from its journal's. The failure recorder logs every failure with the
+            // entity id and the command.
+            .withLoggingEnabled(false);
+    return Behaviors.setup(
+        context -> {
+          // Created once per actor, outside the supervisor: it survives the entity's restarts.
+          FailureMemory memory = new FailureMemory(policy);
+          Behavior<M> recorded =
+              Behaviors.intercept(
+                  () ->
+                      new FailureRecorder<>(
+                          entityType,
+                          entityId,
+                          messageClass,
+                          memory,
+                          inspector,
+                          statistics,
+                          failureListener,
+                          dependencyFailure),
+                  entity);
+          Behavior<M> supervised =
+              Behaviors.supervise(recorded).onFailure(Exception.class, strategy);
+          return Behaviors.intercept(
+              () ->
+                  new QuarantineGate<>(
+                      entityType, entityId, messageClass, memory, inspector, statistics, onGiveUp),
+              supervised);
+        });
+  }
+}

@@ -1,0 +1,194 @@
+package io.starfish.supervision.internal;
+
+import io.starfish.supervision.CommandFailedException;
+import io.starfish.supervision.CommandInspector;
+import io.starfish.supervision.FailureStatistics;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.BehaviorInterceptor;
+import org.apache.pekko.actor.typed.Signal;
+import org.apache.pekko.actor.typed.TypedActorContext;
+import org.apache.pekko.actor.typed.internal.BehaviorImpl;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Sits between the restart supervisor and the entity, so it sees every exception the entity throws
+ * (on any message, including the journal's replies) before the supervisor restarts it. It counts
+ * the failure, answers the command that caused it at once (the caller would otherwise wait out its
+ * timeout), and quarantines a command that has failed the entity too often in a row.
+ */
+public final class FailureRecorder<M> extends BehaviorInterceptor<M, M> {
+
+  private static final Logger log = LoggerFactory.getLogger(FailureRecorder.class);
+
+  private final String entity;
+  private final String entityType;
+  private final Class<M> messageClass;
+  private final FailureMemory memory;
+  private final CommandInspector<M> inspector;
+  private final FailureStatistics statistics;
+  private final Consumer<Throwable> failureListener;
+  private final Predicate<Throwable> dependencyFailure;
+
+  @SuppressWarnings("unchecked")
+  public FailureRecorder(
+      String entityType,
+      String entityId,
+      Class<M> messageClass,
+      FailureMemory memory,
+      CommandInspector<M> inspector,
+      FailureStatistics statistics,
+      Consumer<Throwable> failureListener,
+      Predicate<Throwable> dependencyFailure) {
+    // Intercept every message, not only M: journal replies are where persist failures surface.
+    super((Class<M>) (Class<?>) Object.class);
+    this.entity = entityType + "/" + entityId;
+    this.entityType = entityType;
+    this.messageClass = messageClass;
+    this.memory = memory;
+    this.inspector = inspector;
+    this.statistics = statistics;
+    this.failureListener = failureListener;
+    this.dependencyFailure = dependencyFailure;
+  }
+
+  @Override
+  public Behavior<M> aroundStart(TypedActorContext<M> context, PreStartTarget<M> target) {
+    Behavior<M> next;
+    try {
+      next = target.start(context);
+    } catch (Exception e) {
+      onFailure(null, e);
+      throw e;
+    }
+    return rethrowIfFailed(null, next);
+  }
+
+  /**
+   * A supervisor inside the entity can turn an exception into a "failed" behaviour instead of
+   * throwing it: Pekko's event-sourced behaviour does so with a failed journal write or read (its
+   * default onPersistFailure strategy is stop). Thrown again here, the failure reaches the restart
+   * supervisor above, so the entity is restarted with backoff like for any other failure.
+   */
+  private Behavior<M> rethrowIfFailed(M command, Behavior<M> next) {
+    if (next instanceof BehaviorImpl.FailedBehavior failed) {
+      Throwable cause = failed.cause();
+      RuntimeException failure =
+          cause instanceof RuntimeException runtime ? runtime : new IllegalStateException(cause);
+      onFailure(command, failure);
+      throw failure;
+    }
+    return next;
+  }
+
+  @Override
+  public Behavior<M> aroundReceive(
+      TypedActorContext<M> context, M message, ReceiveTarget<M> target) {
+    M command = messageClass.isInstance(message) ? message : null;
+    Behavior<M> next;
+    try {
+      next = target.apply(context, message);
+    } catch (Exception e) {
+      onFailure(command, e);
+      throw e;
+    }
+    return rethrowIfFailed(command, next);
+  }
+
+  @Override
+  public Behavior<M> aroundSignal(
+      TypedActorContext<M> context, Signal signal, SignalTarget<M> target) {
+    Behavior<M> next;
+    try {
+      next = target.apply(context, signal);
+    } catch (Exception e) {
+      onFailure(null, e);
+      throw e;
+    }
+    return rethrowIfFailed(null, next);
+  }
+
+  private void onFailure(M current, Exception failure) {
+    // The command that failed: the one the entity named (it may have been stashed and run while
+    // handling another message), else the message being handled if it is a command.
+    M command =
+        CommandFailedException.in(failure)
+            .map(CommandFailedException::command)
+            .filter(messageClass::isInstance)
+            .map(messageClass::cast)
+            .orElse(current);
+    memory.lastFailure = failure;
+    statistics.failure(entityType);
+    try {
+      failureListener.accept(failure);
+    } catch (RuntimeException e) {
+      log.warn("{}: failure listener threw", entity, e);
+    }
+    if (dependencyFailure.test(failure)) {
+      // Not the entity's fault (e.g. the journal is down): restart with backoff for as long as
+      // it takes, never quarantine the command, never give up.
+      log.warn("{} failed ({}); restarting it with backoff", entity, failure.toString());
+      log.debug("{} failure", entity, failure);
+      if (command != null) {
+        inspector.replyUnavailable(command, "the entity's storage failed; retry shortly");
+      }
+      return;
+    }
+    if (memory.countFailureAndCheckLimit(System.nanoTime())) {
+      memory.giveUpNow = true;
+    }
+    Optional<Object> key = command == null ? Optional.empty() : inspector.commandKey(command);
+    if (key.isEmpty()) {
+      log.warn(
+          "{} failed ({} in a row); restarting it with backoff",
+          entity,
+          memory.failuresInARow(),
+          failure);
+      if (command != null) {
+        inspector.replyUnavailable(
+            command, "the entity failed and is being restarted; retry shortly");
+      }
+      return;
+    }
+    int inARow = memory.recordFailure(key.get(), System.nanoTime());
+    int limit = memory.policy().quarantineAfter();
+    if (inARow >= limit) {
+      memory.quarantine(key.get(), System.nanoTime());
+      statistics.quarantined(entityType);
+      log.warn(
+          "{}: command {} failed the entity {} times in a row; quarantined for {} (the entity"
+              + " keeps serving other commands)",
+          entity,
+          inspector.describe(command),
+          inARow,
+          memory.policy().quarantineFor(),
+          failure);
+      inspector.replyQuarantined(
+          command,
+          "this command made the entity fail "
+              + inARow
+              + " times in a row; it is refused for "
+              + memory.policy().quarantineFor().toSeconds()
+              + " s");
+    } else {
+      log.warn(
+          "{} failed handling command {} ({} of {} before it is quarantined); restarting it with"
+              + " backoff",
+          entity,
+          inspector.describe(command),
+          inARow,
+          limit,
+          failure);
+      inspector.replyUnavailable(
+          command,
+          memory.giveUpNow
+              ? "the entity failed while handling this command and is stopped after repeated"
+                  + " failures; retry shortly"
+              : "the entity failed while handling this command and is being restarted; retry"
+                  + " shortly");
+    }
+  }
+}
