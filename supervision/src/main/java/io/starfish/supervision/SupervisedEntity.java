@@ -1,5 +1,6 @@
 package io.starfish.supervision;
 
+import io.starfish.supervision.internal.EntityScope;
 import io.starfish.supervision.internal.FailureMemory;
 import io.starfish.supervision.internal.FailureRecorder;
 import io.starfish.supervision.internal.QuarantineGate;
@@ -102,26 +103,14 @@ public final class SupervisedEntity<M> {
         context -> {
           // Created once per actor, outside the supervisor: it survives the entity's restarts.
           FailureMemory memory = new FailureMemory(policy);
+          EntityScope<M> scope =
+              new EntityScope<>(entityType, entityId, messageClass, memory, inspector, statistics);
           Behavior<M> recorded =
               Behaviors.intercept(
-                  () ->
-                      new FailureRecorder<>(
-                          entityType,
-                          entityId,
-                          messageClass,
-                          memory,
-                          inspector,
-                          statistics,
-                          failureListener,
-                          dependencyFailure),
-                  entity);
+                  () -> new FailureRecorder<>(scope, failureListener, dependencyFailure), entity);
           Behavior<M> supervised =
               Behaviors.supervise(recorded).onFailure(Exception.class, strategy);
-          return Behaviors.intercept(
-              () ->
-                  new QuarantineGate<>(
-                      entityType, entityId, messageClass, memory, inspector, statistics, onGiveUp),
-              supervised);
+          return Behaviors.intercept(() -> new QuarantineGate<>(scope, onGiveUp), supervised);
         });
   }
 }

@@ -1,8 +1,6 @@
 package io.starfish.supervision.internal;
 
 import io.starfish.supervision.CommandFailedException;
-import io.starfish.supervision.CommandInspector;
-import io.starfish.supervision.FailureStatistics;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -24,33 +22,18 @@ public final class FailureRecorder<M> extends BehaviorInterceptor<M, M> {
 
   private static final Logger log = LoggerFactory.getLogger(FailureRecorder.class);
 
-  private final String entity;
-  private final String entityType;
-  private final Class<M> messageClass;
-  private final FailureMemory memory;
-  private final CommandInspector<M> inspector;
-  private final FailureStatistics statistics;
+  private final EntityScope<M> scope;
   private final Consumer<Throwable> failureListener;
   private final Predicate<Throwable> dependencyFailure;
 
   @SuppressWarnings("unchecked")
   public FailureRecorder(
-      String entityType,
-      String entityId,
-      Class<M> messageClass,
-      FailureMemory memory,
-      CommandInspector<M> inspector,
-      FailureStatistics statistics,
+      EntityScope<M> scope,
       Consumer<Throwable> failureListener,
       Predicate<Throwable> dependencyFailure) {
     // Intercept every message, not only M: journal replies are where persist failures surface.
     super((Class<M>) (Class<?>) Object.class);
-    this.entity = entityType + "/" + entityId;
-    this.entityType = entityType;
-    this.messageClass = messageClass;
-    this.memory = memory;
-    this.inspector = inspector;
-    this.statistics = statistics;
+    this.scope = scope;
     this.failureListener = failureListener;
     this.dependencyFailure = dependencyFailure;
   }
@@ -87,7 +70,7 @@ public final class FailureRecorder<M> extends BehaviorInterceptor<M, M> {
   @Override
   public Behavior<M> aroundReceive(
       TypedActorContext<M> context, M message, ReceiveTarget<M> target) {
-    M command = messageClass.isInstance(message) ? message : null;
+    M command = scope.messageClass().isInstance(message) ? message : null;
     Behavior<M> next;
     try {
       next = target.apply(context, message);
@@ -117,78 +100,84 @@ public final class FailureRecorder<M> extends BehaviorInterceptor<M, M> {
     M command =
         CommandFailedException.in(failure)
             .map(CommandFailedException::command)
-            .filter(messageClass::isInstance)
-            .map(messageClass::cast)
+            .filter(scope.messageClass()::isInstance)
+            .map(scope.messageClass()::cast)
             .orElse(current);
-    memory.lastFailure = failure;
-    statistics.failure(entityType);
+    scope.memory().lastFailure = failure;
+    scope.statistics().failure(scope.entityType());
     try {
       failureListener.accept(failure);
     } catch (RuntimeException e) {
-      log.warn("{}: failure listener threw", entity, e);
+      log.warn("{}: failure listener threw", scope.entity(), e);
     }
     if (dependencyFailure.test(failure)) {
       // Not the entity's fault (e.g. the journal is down): restart with backoff for as long as
       // it takes, never quarantine the command, never give up.
-      log.warn("{} failed ({}); restarting it with backoff", entity, failure.toString());
-      log.debug("{} failure", entity, failure);
+      log.warn("{} failed ({}); restarting it with backoff", scope.entity(), failure.toString());
+      log.debug("{} failure", scope.entity(), failure);
       if (command != null) {
-        inspector.replyUnavailable(command, "the entity's storage failed; retry shortly");
+        scope.inspector().replyUnavailable(command, "the entity's storage failed; retry shortly");
       }
       return;
     }
-    if (memory.countFailureAndCheckLimit(System.nanoTime())) {
-      memory.giveUpNow = true;
+    if (scope.memory().countFailureAndCheckLimit(System.nanoTime())) {
+      scope.memory().giveUpNow = true;
     }
-    Optional<Object> key = command == null ? Optional.empty() : inspector.commandKey(command);
+    Optional<Object> key =
+        command == null ? Optional.empty() : scope.inspector().commandKey(command);
     if (key.isEmpty()) {
       log.warn(
           "{} failed ({} in a row); restarting it with backoff",
-          entity,
-          memory.failuresInARow(),
+          scope.entity(),
+          scope.memory().failuresInARow(),
           failure);
       if (command != null) {
-        inspector.replyUnavailable(
-            command, "the entity failed and is being restarted; retry shortly");
+        scope
+            .inspector()
+            .replyUnavailable(command, "the entity failed and is being restarted; retry shortly");
       }
       return;
     }
-    int inARow = memory.recordFailure(key.get(), System.nanoTime());
-    int limit = memory.policy().quarantineAfter();
+    int inARow = scope.memory().recordFailure(key.get(), System.nanoTime());
+    int limit = scope.memory().policy().quarantineAfter();
     if (inARow >= limit) {
-      memory.quarantine(key.get(), System.nanoTime());
-      statistics.quarantined(entityType);
+      scope.memory().quarantine(key.get(), System.nanoTime());
+      scope.statistics().quarantined(scope.entityType());
       log.warn(
           "{}: command {} failed the entity {} times in a row; quarantined for {} (the entity"
               + " keeps serving other commands)",
-          entity,
-          inspector.describe(command),
+          scope.entity(),
+          scope.inspector().describe(command),
           inARow,
-          memory.policy().quarantineFor(),
+          scope.memory().policy().quarantineFor(),
           failure);
-      inspector.replyQuarantined(
-          command,
-          "this command made the entity fail "
-              + inARow
-              + " times in a row; it is refused for "
-              + memory.policy().quarantineFor().toSeconds()
-              + " s");
+      scope
+          .inspector()
+          .replyQuarantined(
+              command,
+              "this command made the entity fail "
+                  + inARow
+                  + " times in a row; it is refused for "
+                  + scope.memory().policy().quarantineFor().toSeconds()
+                  + " s");
     } else {
       log.warn(
           "{} failed handling command {} ({} of {} before it is quarantined); restarting it with"
               + " backoff",
-          entity,
-          inspector.describe(command),
+          scope.entity(),
+          scope.inspector().describe(command),
           inARow,
           limit,
           failure);
-      inspector.replyUnavailable(
-          command,
-          memory.giveUpNow
-              ? "the entity failed while handling this command and is stopped after repeated"
-                  + " failures; retry shortly"
-              : "the entity failed while handling this command and is being restarted; retry"
-                  + " shortly");
+      scope
+          .inspector()
+          .replyUnavailable(
+              command,
+              scope.memory().giveUpNow
+                  ? "the entity failed while handling this command and is stopped after repeated"
+                      + " failures; retry shortly"
+                  : "the entity failed while handling this command and is being restarted; retry"
+                      + " shortly");
     }
   }
 }
