@@ -68,7 +68,9 @@ class JournalOutageIT {
                     outcomes.add(new Outcome(account, status, started, took));
                     (status == 200 ? acknowledged : indeterminate).get(account).incrementAndGet();
                     if (status != 200) {
-                      pause(100);
+                      // A client backing off after a refusal, as Retry-After asks; it paces the
+                      // load, it does not wait for a condition (those are polled with deadlines).
+                      backOff(Duration.ofMillis(100));
                     }
                   }
                 },
@@ -214,9 +216,9 @@ class JournalOutageIT {
     return nanos / 1_000_000;
   }
 
-  private static void pause(long millis) {
+  private static void backOff(Duration delay) {
     try {
-      Thread.sleep(millis);
+      Thread.sleep(delay.toMillis());
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

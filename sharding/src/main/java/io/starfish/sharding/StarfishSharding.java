@@ -129,13 +129,11 @@ public final class StarfishSharding implements EntityGateway {
                   supervision.forEntityType(type.name()),
                   EntityMessages.INSPECTOR,
                   statistics)
-              .dependencyFailures(EntityMessages::isJournalFailure)
-              .onFailure(
+              .dependencyFailures(
+                  EntityMessages::isJournalFailure,
                   failure -> {
-                    if (EntityMessages.isJournalFailure(failure)) {
-                      statistics.persistFailure(type.name());
-                      circuit.recordFailure(failure);
-                    }
+                    statistics.persistFailure(type.name());
+                    circuit.recordFailure(failure);
                   })
               .onGiveUp(onGiveUp)
               .wrap(entity);

@@ -32,8 +32,8 @@ public final class SupervisedEntity<M> {
   private final EntityPolicy policy;
   private final CommandInspector<M> inspector;
   private final FailureStatistics statistics;
-  private Consumer<Throwable> failureListener = failure -> {};
   private Predicate<Throwable> dependencyFailure = failure -> false;
+  private Consumer<Throwable> dependencyFailureListener = failure -> {};
   private Consumer<ActorRef<M>> onGiveUp = self -> {};
 
   private SupervisedEntity(
@@ -63,19 +63,16 @@ public final class SupervisedEntity<M> {
         entityType, entityId, messageClass, policy, inspector, statistics);
   }
 
-  /** Called with every failure of the entity (e.g. to tell a journal failure apart). */
-  public SupervisedEntity<M> onFailure(Consumer<Throwable> listener) {
-    this.failureListener = listener;
-    return this;
-  }
-
   /**
    * Tells failures of a dependency (e.g. the journal is unreachable) from the entity's own: they
    * restart the entity with backoff for as long as it takes, and never quarantine a command or
-   * count towards giving up. Default: none.
+   * count towards giving up. {@code listener} hears of each (e.g. to count it, or to open a
+   * circuit). Default: none.
    */
-  public SupervisedEntity<M> dependencyFailures(Predicate<Throwable> isDependencyFailure) {
+  public SupervisedEntity<M> dependencyFailures(
+      Predicate<Throwable> isDependencyFailure, Consumer<Throwable> listener) {
     this.dependencyFailure = isDependencyFailure;
+    this.dependencyFailureListener = listener;
     return this;
   }
 
@@ -107,7 +104,8 @@ public final class SupervisedEntity<M> {
               new EntityScope<>(entityType, entityId, messageClass, memory, inspector, statistics);
           Behavior<M> recorded =
               Behaviors.intercept(
-                  () -> new FailureRecorder<>(scope, failureListener, dependencyFailure), entity);
+                  () -> new FailureRecorder<>(scope, dependencyFailureListener, dependencyFailure),
+                  entity);
           Behavior<M> supervised =
               Behaviors.supervise(recorded).onFailure(Exception.class, strategy);
           return Behaviors.intercept(() -> new QuarantineGate<>(scope, onGiveUp), supervised);

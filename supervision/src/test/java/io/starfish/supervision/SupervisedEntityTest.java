@@ -141,7 +141,7 @@ class SupervisedEntityTest {
     FailureStatistics statistics = new FailureStatistics();
     Behavior<Msg> supervised =
         SupervisedEntity.of("test", "e1", Msg.class, policy, INSPECTOR, statistics)
-            .dependencyFailures(failure -> failure instanceof DependencyDown)
+            .dependencyFailures(failure -> failure instanceof DependencyDown, failure -> {})
             .onGiveUp(givenUp.ref()::tell)
             .wrap(entity(lifecycle.ref()));
     Fixture fixture =

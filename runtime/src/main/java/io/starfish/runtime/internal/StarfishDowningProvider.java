@@ -10,11 +10,13 @@ import org.apache.pekko.cluster.sbr.DownAllNodes;
 import org.apache.pekko.cluster.sbr.DowningStrategy;
 import org.apache.pekko.cluster.sbr.KeepMajority;
 import org.apache.pekko.cluster.sbr.KeepOldest;
+import org.apache.pekko.cluster.sbr.KeepOldestSettings;
 import org.apache.pekko.cluster.sbr.LeaseMajority;
 import org.apache.pekko.cluster.sbr.LeaseMajoritySettings;
 import org.apache.pekko.cluster.sbr.SplitBrainResolverProvider;
 import org.apache.pekko.cluster.sbr.SplitBrainResolverSettings;
 import org.apache.pekko.cluster.sbr.StaticQuorum;
+import org.apache.pekko.cluster.sbr.StaticQuorumSettings;
 import org.apache.pekko.coordination.lease.scaladsl.LeaseProvider;
 import scala.Option;
 import scala.concurrent.duration.FiniteDuration;
@@ -72,18 +74,14 @@ public final class StarfishDowningProvider extends DowningProvider {
     String name = settings.DowningStrategy();
     return switch (name) {
       case "keep-majority" -> new KeepMajority(dc, settings.keepMajorityRole(), self);
-      case "static-quorum" ->
-          new StaticQuorum(
-              dc,
-              settings.staticQuorumSettings().size(),
-              settings.staticQuorumSettings().role(),
-              self);
-      case "keep-oldest" ->
-          new KeepOldest(
-              dc,
-              settings.keepOldestSettings().downIfAlone(),
-              settings.keepOldestSettings().role(),
-              self);
+      case "static-quorum" -> {
+        StaticQuorumSettings quorum = settings.staticQuorumSettings();
+        yield new StaticQuorum(dc, quorum.size(), quorum.role(), self);
+      }
+      case "keep-oldest" -> {
+        KeepOldestSettings oldest = settings.keepOldestSettings();
+        yield new KeepOldest(dc, oldest.downIfAlone(), oldest.role(), self);
+      }
       case "down-all" -> new DownAllNodes(dc, self);
       case "lease-majority" -> {
         LeaseMajoritySettings lease = settings.leaseMajoritySettings();

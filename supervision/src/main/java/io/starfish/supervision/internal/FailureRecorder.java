@@ -4,6 +4,7 @@ import io.starfish.supervision.CommandFailedException;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.BehaviorInterceptor;
 import org.apache.pekko.actor.typed.Signal;
@@ -23,40 +24,54 @@ public final class FailureRecorder<M> extends BehaviorInterceptor<M, M> {
   private static final Logger log = LoggerFactory.getLogger(FailureRecorder.class);
 
   private final EntityScope<M> scope;
-  private final Consumer<Throwable> failureListener;
+  private final Consumer<Throwable> dependencyFailureListener;
   private final Predicate<Throwable> dependencyFailure;
 
   @SuppressWarnings("unchecked")
   public FailureRecorder(
       EntityScope<M> scope,
-      Consumer<Throwable> failureListener,
+      Consumer<Throwable> dependencyFailureListener,
       Predicate<Throwable> dependencyFailure) {
     // Intercept every message, not only M: journal replies are where persist failures surface.
     super((Class<M>) (Class<?>) Object.class);
     this.scope = scope;
-    this.failureListener = failureListener;
+    this.dependencyFailureListener = dependencyFailureListener;
     this.dependencyFailure = dependencyFailure;
   }
 
   @Override
   public Behavior<M> aroundStart(TypedActorContext<M> context, PreStartTarget<M> target) {
-    Behavior<M> next;
-    try {
-      next = target.start(context);
-    } catch (Exception e) {
-      onFailure(null, e);
-      throw e;
-    }
-    return rethrowIfFailed(null, next);
+    return observe(null, () -> target.start(context));
+  }
+
+  @Override
+  public Behavior<M> aroundReceive(
+      TypedActorContext<M> context, M message, ReceiveTarget<M> target) {
+    M command = scope.messageClass().isInstance(message) ? message : null;
+    return observe(command, () -> target.apply(context, message));
+  }
+
+  @Override
+  public Behavior<M> aroundSignal(
+      TypedActorContext<M> context, Signal signal, SignalTarget<M> target) {
+    return observe(null, () -> target.apply(context, signal));
   }
 
   /**
-   * A supervisor inside the entity can turn an exception into a "failed" behaviour instead of
-   * throwing it: Pekko's event-sourced behaviour does so with a failed journal write or read (its
-   * default onPersistFailure strategy is stop). Thrown again here, the failure reaches the restart
+   * Runs the entity, records any failure and lets it through to the supervisor. A supervisor inside
+   * the entity can turn an exception into a "failed" behaviour instead of throwing it: Pekko's
+   * event-sourced behaviour does so with a failed journal write or read (its default
+   * onPersistFailure strategy is stop). Thrown again here, that failure also reaches the restart
    * supervisor above, so the entity is restarted with backoff like for any other failure.
    */
-  private Behavior<M> rethrowIfFailed(M command, Behavior<M> next) {
+  private Behavior<M> observe(M command, Supplier<Behavior<M>> entity) {
+    Behavior<M> next;
+    try {
+      next = entity.get();
+    } catch (Exception e) {
+      onFailure(command, e);
+      throw e;
+    }
     if (next instanceof BehaviorImpl.FailedBehavior failed) {
       Throwable cause = failed.cause();
       RuntimeException failure =
@@ -65,33 +80,6 @@ public final class FailureRecorder<M> extends BehaviorInterceptor<M, M> {
       throw failure;
     }
     return next;
-  }
-
-  @Override
-  public Behavior<M> aroundReceive(
-      TypedActorContext<M> context, M message, ReceiveTarget<M> target) {
-    M command = scope.messageClass().isInstance(message) ? message : null;
-    Behavior<M> next;
-    try {
-      next = target.apply(context, message);
-    } catch (Exception e) {
-      onFailure(command, e);
-      throw e;
-    }
-    return rethrowIfFailed(command, next);
-  }
-
-  @Override
-  public Behavior<M> aroundSignal(
-      TypedActorContext<M> context, Signal signal, SignalTarget<M> target) {
-    Behavior<M> next;
-    try {
-      next = target.apply(context, signal);
-    } catch (Exception e) {
-      onFailure(null, e);
-      throw e;
-    }
-    return rethrowIfFailed(null, next);
   }
 
   private void onFailure(M current, Exception failure) {
@@ -105,12 +93,12 @@ public final class FailureRecorder<M> extends BehaviorInterceptor<M, M> {
             .orElse(current);
     scope.memory().lastFailure = failure;
     scope.statistics().failure(scope.entityType());
-    try {
-      failureListener.accept(failure);
-    } catch (RuntimeException e) {
-      log.warn("{}: failure listener threw", scope.entity(), e);
-    }
     if (dependencyFailure.test(failure)) {
+      try {
+        dependencyFailureListener.accept(failure);
+      } catch (RuntimeException e) {
+        log.warn("{}: dependency failure listener threw", scope.entity(), e);
+      }
       // Not the entity's fault (e.g. the journal is down): restart with backoff for as long as
       // it takes, never quarantine the command, never give up.
       log.warn("{} failed ({}); restarting it with backoff", scope.entity(), failure.toString());
