@@ -17,6 +17,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -32,6 +33,15 @@ import org.slf4j.LoggerFactory;
 public final class EntityRoutes extends AllDirectives {
 
   private static final Logger log = LoggerFactory.getLogger(EntityRoutes.class);
+
+  /** Header that makes a command apply at most once per entity. */
+  public static final String IDEMPOTENCY_KEY = "Idempotency-Key";
+
+  /** Header set on the answer to a retry: the original outcome, nothing applied again. */
+  public static final String IDEMPOTENT_REPLAYED = "Idempotent-Replayed";
+
+  private static final java.util.regex.Pattern IDEMPOTENCY_KEY_FORMAT =
+      java.util.regex.Pattern.compile("[\\x21-\\x7E]{1,255}");
 
   private final EntityGateway gateway;
   private final HttpSettings settings;
@@ -49,12 +59,18 @@ public final class EntityRoutes extends AllDirectives {
                 PathMatchers.segment().slash(PathMatchers.segment()),
                 (type, id) ->
                     concat(
-                        post(() -> extractUri(uri -> command(type, id, uri.path()))),
+                        post(
+                            () ->
+                                extractUri(
+                                    uri ->
+                                        optionalHeaderValueByName(
+                                            IDEMPOTENCY_KEY,
+                                            key -> command(type, id, key, uri.path())))),
                         get(() -> extractUri(uri -> state(type, id, uri.path()))))));
   }
 
-  private Route command(String type, String id, String instance) {
-    Optional<Problem> addressProblem = checkAddress(type, id);
+  private Route command(String type, String id, Optional<String> key, String instance) {
+    Optional<Problem> addressProblem = checkAddress(type, id).or(() -> checkKey(key));
     if (addressProblem.isPresent()) {
       return complete(addressProblem.get().toResponse(instance, settings.retryAfterSeconds()));
     }
@@ -101,7 +117,8 @@ public final class EntityRoutes extends AllDirectives {
                                 type,
                                 id,
                                 instance,
-                                replyTo -> new EntityMessage.Execute(json, replyTo));
+                                replyTo ->
+                                    new EntityMessage.Execute(json, key.orElse(null), replyTo));
                         return completeWithFuture(response);
                       }));
         });
@@ -113,6 +130,22 @@ public final class EntityRoutes extends AllDirectives {
       return complete(addressProblem.get().toResponse(instance, settings.retryAfterSeconds()));
     }
     return completeWithFuture(ask(type, id, instance, EntityMessage.GetState::new));
+  }
+
+  /** Keys as in the IETF Idempotency-Key draft: a short opaque string, e.g. a UUID. */
+  private static Optional<Problem> checkKey(Optional<String> key) {
+    if (key.isEmpty() || IDEMPOTENCY_KEY_FORMAT.matcher(key.get()).matches()) {
+      return Optional.empty();
+    }
+    return Optional.of(
+        Problem.of(
+            "invalid-idempotency-key",
+            "Invalid idempotency key",
+            400,
+            "Idempotency-Key must be 1 to 255 visible ASCII characters (a UUID is a good choice);"
+                + " got "
+                + key.get().length()
+                + " characters"));
   }
 
   private Optional<Problem> checkAddress(String type, String id) {
@@ -164,6 +197,23 @@ public final class EntityRoutes extends AllDirectives {
     }
     if (result instanceof EntityResult.Current current) {
       return JsonResponses.ok(envelope(type, id, current.version(), current.state()));
+    }
+    if (result instanceof EntityResult.Repeated repeated) {
+      HttpResponse original;
+      if (repeated.rejection() != null) {
+        original =
+            Problem.rejected(repeated.rejection())
+                .toResponse(instance, settings.retryAfterSeconds());
+      } else {
+        ObjectNode body = envelope(type, id, repeated.version(), repeated.state());
+        body.set("reply", repeated.reply());
+        original = JsonResponses.ok(body);
+      }
+      return original.addHeader(RawHeader.create(IDEMPOTENT_REPLAYED, "true"));
+    }
+    if (result instanceof EntityResult.KeyReused reused) {
+      return Problem.of("idempotency-key-reused", "Idempotency key reused", 400, reused.reason())
+          .toResponse(instance, settings.retryAfterSeconds());
     }
     if (result instanceof EntityResult.Rejected rejected) {
       return Problem.rejected(rejected.reason()).toResponse(instance, settings.retryAfterSeconds());

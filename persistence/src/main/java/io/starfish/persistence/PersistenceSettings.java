@@ -11,12 +11,16 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * @param keepSnapshots how many snapshots to keep per entity
  * @param healthCheckTimeout how long the journal health check waits for Cassandra
  * @param circuitProbeInterval how often an open journal circuit probes Cassandra
+ * @param idempotencyMaxKeys how many idempotency keys each entity remembers (the newest)
+ * @param idempotencyRetention how long an entity remembers an idempotency key
  */
 public record PersistenceSettings(
     int snapshotEvery,
     int keepSnapshots,
     Duration healthCheckTimeout,
-    Duration circuitProbeInterval) {
+    Duration circuitProbeInterval,
+    int idempotencyMaxKeys,
+    Duration idempotencyRetention) {
 
   public PersistenceSettings {
     if (snapshotEvery < 0) {
@@ -28,6 +32,14 @@ public record PersistenceSettings(
     if (circuitProbeInterval.isNegative() || circuitProbeInterval.isZero()) {
       throw new IllegalArgumentException(
           "circuit.probe-interval must be > 0, was " + circuitProbeInterval);
+    }
+    if (idempotencyMaxKeys < 1) {
+      throw new IllegalArgumentException(
+          "idempotency.max-keys-per-entity must be >= 1, was " + idempotencyMaxKeys);
+    }
+    if (idempotencyRetention.isNegative() || idempotencyRetention.isZero()) {
+      throw new IllegalArgumentException(
+          "idempotency.retention must be > 0, was " + idempotencyRetention);
     }
   }
 
@@ -41,6 +53,8 @@ public record PersistenceSettings(
         c.getInt("snapshot-every"),
         c.getInt("keep-snapshots"),
         c.getDuration("health-check-timeout"),
-        c.getDuration("circuit.probe-interval"));
+        c.getDuration("circuit.probe-interval"),
+        c.getInt("idempotency.max-keys-per-entity"),
+        c.getDuration("idempotency.retention"));
   }
 }

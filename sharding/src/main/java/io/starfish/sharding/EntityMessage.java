@@ -2,6 +2,7 @@ package io.starfish.sharding;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.persistence.CborSerializable;
+import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
 
 /**
@@ -14,8 +15,26 @@ import org.apache.pekko.actor.typed.ActorRef;
  */
 public sealed interface EntityMessage extends CborSerializable {
 
-  /** Run one command; {@code command} is a JSON object with a {@code "type"} field. */
-  record Execute(JsonNode command, ActorRef<EntityResult> replyTo) implements EntityMessage {}
+  /**
+   * Run one command; {@code command} is a JSON object with a {@code "type"} field.
+   *
+   * @param idempotencyKey the client's Idempotency-Key, or null. Entities declared with {@link
+   *     EntityType} apply a keyed command at most once and answer a retry with the original outcome
+   *     ({@link EntityResult.Repeated}); hand-written behaviours receive the key and may do the
+   *     same.
+   */
+  record Execute(JsonNode command, String idempotencyKey, ActorRef<EntityResult> replyTo)
+      implements EntityMessage {
+
+    /** A command without an idempotency key. */
+    public Execute(JsonNode command, ActorRef<EntityResult> replyTo) {
+      this(command, null, replyTo);
+    }
+
+    public Optional<String> key() {
+      return Optional.ofNullable(idempotencyKey);
+    }
+  }
 
   /** Read the current state without changing it. */
   record GetState(ActorRef<EntityResult> replyTo) implements EntityMessage {}

@@ -36,4 +36,27 @@ public sealed interface EntityResult extends CborSerializable {
    * command will not help until the quarantine ends.
    */
   record Quarantined(String reason) implements EntityResult {}
+
+  /**
+   * The answer to a retry: a command with this idempotency key was already handled by this entity,
+   * and this is its original outcome; nothing was applied again.
+   *
+   * @param version the entity's version right after the original command
+   * @param state the entity's state right after the original command
+   * @param reply the original reply; null when the original command was rejected
+   * @param rejection why the original command was rejected; null when it was accepted
+   */
+  record Repeated(long version, JsonNode state, JsonNode reply, String rejection)
+      implements EntityResult {
+    public Repeated {
+      // Jackson reads an absent JsonNode as NullNode; keep "no reply" as null.
+      reply = reply == null || reply.isNull() ? null : reply;
+    }
+  }
+
+  /**
+   * The idempotency key was already used for a different command on this entity; nothing was
+   * applied. A client bug: keys must be unique per intended operation.
+   */
+  record KeyReused(String reason) implements EntityResult {}
 }

@@ -13,7 +13,11 @@ import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.EntityType;
 import io.starfish.sharding.Outcome;
 import io.starfish.supervision.CommandFailedException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
+import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
@@ -25,9 +29,15 @@ import org.apache.pekko.persistence.typed.javadsl.SignalHandler;
  * The event-sourced behaviour Starfish generates for an {@link EntityType}: it decodes the JSON
  * command, asks the developer's command handler, persists the events, applies them with the
  * developer's event handler and replies with the new state as JSON.
+ *
+ * <p>Idempotency keys: a command with a key is handled once. Its outcome is recorded as a {@link
+ * KeyRecorded} event in the same atomic write as its events (or alone, for a rejection), so a retry
+ * that reaches this entity later, on this node or, after a crash, on another one, finds the record
+ * and gets the original outcome ({@link EntityResult.Repeated}).
  */
 public final class DeclaredEntity<C, E extends CborSerializable, S extends CborSerializable>
-    extends EventSourcedBehaviorWithEnforcedReplies<EntityMessage, E, S> {
+    extends EventSourcedBehaviorWithEnforcedReplies<
+        EntityMessage, CborSerializable, EntityState<S>> {
 
   private final EntityType<C, E, S> type;
   private final EntityContext context;
@@ -39,44 +49,91 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
   }
 
   @Override
-  public S emptyState() {
-    return type.initialState();
+  public EntityState<S> emptyState() {
+    return EntityState.of(type.initialState());
   }
 
   @Override
-  public CommandHandlerWithReply<EntityMessage, E, S> commandHandler() {
+  public CommandHandlerWithReply<EntityMessage, CborSerializable, EntityState<S>> commandHandler() {
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(Execute.class, this::onExecute)
         .onCommand(
             GetState.class,
             (state, get) ->
-                Effect().reply(get.replyTo(), new EntityResult.Current(version(), render(state))))
+                Effect()
+                    .reply(
+                        get.replyTo(),
+                        new EntityResult.Current(version(state), render(state.domain()))))
         .build();
   }
 
-  private ReplyEffect<E, S> onExecute(S state, Execute execute) {
+  private ReplyEffect<CborSerializable, EntityState<S>> onExecute(
+      EntityState<S> state, Execute execute) {
     CommandCodec.Decoded decoded = type.commands().decode(execute.command());
     if (!decoded.ok()) {
       return Effect().reply(execute.replyTo(), new EntityResult.Invalid(decoded.error()));
     }
+    String fingerprint = null;
+    long now = System.currentTimeMillis();
+    if (execute.idempotencyKey() != null) {
+      fingerprint = Json.fingerprint(execute.command());
+      Optional<KeyRecorded> earlier =
+          state.find(execute.idempotencyKey(), now, context.persistence().idempotencyRetention());
+      if (earlier.isPresent()) {
+        return Effect().reply(execute.replyTo(), repeated(earlier.get(), fingerprint));
+      }
+    }
     C command = type.commandType().cast(decoded.command());
     Outcome<E> outcome;
     try {
-      outcome = type.commandHandler().handle(state, command);
+      outcome = type.commandHandler().handle(state.domain(), command);
     } catch (RuntimeException e) {
       // Names the command for supervision, which answers it and counts it towards quarantine.
       throw new CommandFailedException(execute, e);
     }
     if (outcome instanceof Outcome.Persist<E> persist) {
+      JsonNode reply = reply(persist);
+      List<CborSerializable> events = new ArrayList<>(persist.events());
+      if (fingerprint != null) {
+        S after = state.domain();
+        for (E event : persist.events()) {
+          after = type.eventHandler().apply(after, event);
+        }
+        events.add(
+            new KeyRecorded(
+                execute.idempotencyKey(),
+                fingerprint,
+                now,
+                version(state) + persist.events().size(),
+                render(after),
+                reply,
+                null));
+      }
       return Effect()
-          .persist(persist.events())
+          .persist(events)
           .thenReply(
               execute.replyTo(),
-              newState -> new EntityResult.Accepted(version(), render(newState), reply(persist)));
+              newState ->
+                  new EntityResult.Accepted(version(newState), render(newState.domain()), reply));
     }
     if (outcome instanceof Outcome.Reject<E> reject) {
-      return Effect().reply(execute.replyTo(), new EntityResult.Rejected(reject.reason()));
+      if (fingerprint == null) {
+        return Effect().reply(execute.replyTo(), new EntityResult.Rejected(reject.reason()));
+      }
+      // Recorded, so that a retry gets this rejection even if the state has changed meanwhile.
+      KeyRecorded rejected =
+          new KeyRecorded(
+              execute.idempotencyKey(),
+              fingerprint,
+              now,
+              version(state),
+              render(state.domain()),
+              null,
+              reject.reason());
+      return Effect()
+          .persist(rejected)
+          .thenReply(execute.replyTo(), newState -> new EntityResult.Rejected(reject.reason()));
     }
     if (outcome instanceof Outcome.Invalid<E> invalid) {
       return Effect().reply(execute.replyTo(), new EntityResult.Invalid(invalid.reason()));
@@ -84,9 +141,55 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
     throw new IllegalStateException("command handler of " + type.name() + " returned " + outcome);
   }
 
+  private static EntityResult repeated(KeyRecorded earlier, String fingerprint) {
+    if (!earlier.fingerprint().equals(fingerprint)) {
+      return new EntityResult.KeyReused(
+          "the idempotency key \""
+              + earlier.key()
+              + "\" was already used for a different command on this entity");
+    }
+    return new EntityResult.Repeated(
+        earlier.version(), earlier.state(), earlier.reply(), earlier.rejection());
+  }
+
   @Override
-  public EventHandler<S, E> eventHandler() {
-    return (state, event) -> type.eventHandler().apply(state, event);
+  public EventHandler<EntityState<S>, CborSerializable> eventHandler() {
+    return (state, event) -> {
+      if (event instanceof KeyRecorded recorded) {
+        return state.withKey(
+            recorded,
+            context.persistence().idempotencyMaxKeys(),
+            context.persistence().idempotencyRetention());
+      }
+      return state.withDomain(type.eventHandler().apply(state.domain(), domainEvent(event)));
+    };
+  }
+
+  @SuppressWarnings("unchecked") // the journal of this entity holds only its own events
+  private E domainEvent(CborSerializable event) {
+    return (E) event;
+  }
+
+  /**
+   * Snapshots written before idempotency keys existed hold the developer's state itself; they are
+   * read as that state with no keys.
+   */
+  @Override
+  public SnapshotAdapter<EntityState<S>> snapshotAdapter() {
+    return new SnapshotAdapter<>() {
+      @Override
+      public Object toJournal(EntityState<S> state) {
+        return state;
+      }
+
+      @Override
+      @SuppressWarnings("unchecked")
+      public EntityState<S> fromJournal(Object from) {
+        return from instanceof EntityState<?> state
+            ? (EntityState<S>) state
+            : EntityState.of((S) from);
+      }
+    };
   }
 
   @Override
@@ -98,7 +201,7 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
   }
 
   @Override
-  public SignalHandler<S> signalHandler() {
+  public SignalHandler<EntityState<S>> signalHandler() {
     return newSignalHandlerBuilder()
         .onSignal(
             RecoveryCompleted.instance(),
@@ -106,13 +209,17 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
                 context
                     .actorContext()
                     .getLog()
-                    .debug("{} recovered at version {}", context.persistenceId().id(), version()))
+                    .debug(
+                        "{} recovered at version {}", context.persistenceId().id(), version(state)))
         .build();
   }
 
-  /** Number of events applied so far: the journal's sequence number. */
-  private long version() {
-    return lastSequenceNumber(context.actorContext());
+  /**
+   * Number of domain events applied so far: the journal's sequence number without the {@link
+   * KeyRecorded} records.
+   */
+  private long version(EntityState<S> state) {
+    return lastSequenceNumber(context.actorContext()) - state.markers();
   }
 
   private static JsonNode render(Object value) {

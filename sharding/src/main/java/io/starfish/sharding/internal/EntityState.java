@@ -1,0 +1,70 @@
+package io.starfish.sharding.internal;
+
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import io.starfish.persistence.CborSerializable;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * The state Starfish keeps for a declared entity: the developer's state plus the idempotency keys
+ * the entity remembers. This is what snapshots hold.
+ *
+ * @param domain the developer's state
+ * @param markers how many {@link KeyRecorded} events the journal holds for this entity; the
+ *     entity's version (events applied) is its sequence number minus this
+ * @param keys the remembered idempotency keys, oldest first
+ * @param <S> the developer's state type
+ */
+public record EntityState<S>(
+    @JsonTypeInfo(use = JsonTypeInfo.Id.CLASS, property = "@class") S domain,
+    long markers,
+    List<KeyRecorded> keys)
+    implements CborSerializable {
+
+  public EntityState {
+    Objects.requireNonNull(domain, "domain");
+    keys = keys == null ? List.of() : List.copyOf(keys);
+  }
+
+  /** A fresh entity, or one whose snapshot predates idempotency keys. */
+  public static <S> EntityState<S> of(S domain) {
+    return new EntityState<>(domain, 0, List.of());
+  }
+
+  EntityState<S> withDomain(S newDomain) {
+    return new EntityState<>(newDomain, markers, keys);
+  }
+
+  /**
+   * The state after {@code recorded}: the key is remembered; keys older than {@code retention}
+   * (measured from the new record's time, so that replaying the journal gives the same result) and
+   * the oldest beyond {@code maxKeys} are forgotten.
+   */
+  EntityState<S> withKey(KeyRecorded recorded, int maxKeys, Duration retention) {
+    long oldestKept = recorded.recordedAtMillis() - retention.toMillis();
+    List<KeyRecorded> kept = new ArrayList<>(keys.size() + 1);
+    for (KeyRecorded existing : keys) {
+      if (existing.recordedAtMillis() >= oldestKept && !existing.key().equals(recorded.key())) {
+        kept.add(existing);
+      }
+    }
+    kept.add(recorded);
+    int excess = kept.size() - maxKeys;
+    List<KeyRecorded> bounded = excess > 0 ? kept.subList(excess, kept.size()) : kept;
+    return new EntityState<>(domain, markers + 1, bounded);
+  }
+
+  /** The record of {@code key}, if it is remembered and younger than {@code retention}. */
+  Optional<KeyRecorded> find(String key, long nowMillis, Duration retention) {
+    for (KeyRecorded recorded : keys) {
+      if (recorded.key().equals(key)
+          && nowMillis - recorded.recordedAtMillis() <= retention.toMillis()) {
+        return Optional.of(recorded);
+      }
+    }
+    return Optional.empty();
+  }
+}
