@@ -2,8 +2,6 @@ package io.starfish.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starfish.sharding.internal.Json;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Optional;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -65,15 +63,7 @@ public final class AdminRoutes extends AllDirectives {
   }
 
   private Optional<Problem> authProblem(Optional<String> authorization) {
-    if (authorization.isEmpty()) {
-      return Optional.of(
-          Problem.of(
-              "unauthorized",
-              "Unauthorized",
-              401,
-              "the admin API needs the header Authorization: Bearer <admin token>"));
-    }
-    if (settings.adminToken().isEmpty()) {
+    if (authorization.isPresent() && settings.adminToken().isEmpty()) {
       return Optional.of(
           Problem.of(
               "forbidden",
@@ -81,15 +71,12 @@ public final class AdminRoutes extends AllDirectives {
               403,
               "the admin API is disabled on this node (starfish.http.admin-token is not set)"));
     }
-    String presented = authorization.get().strip();
-    String expected = "Bearer " + settings.adminToken().get();
-    // Constant-time comparison: the token is a secret.
-    if (!MessageDigest.isEqual(
-        presented.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
+    Optional<Problem> problem =
+        BearerAuth.check(authorization, settings.adminToken().orElse(""), "admin API");
+    if (problem.isPresent() && problem.get().status() == 403) {
       log.warn("admin request with a wrong token refused");
-      return Optional.of(Problem.of("forbidden", "Forbidden", 403, "wrong admin token"));
     }
-    return Optional.empty();
+    return problem;
   }
 
   private Route leave() {

@@ -15,10 +15,15 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.headers.Authorization;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
@@ -43,8 +48,13 @@ public final class EntityRoutes extends AllDirectives {
   private static final java.util.regex.Pattern IDEMPOTENCY_KEY_FORMAT =
       java.util.regex.Pattern.compile("[\\x21-\\x7E]{1,255}");
 
+  private static final long SHED_WARNING_INTERVAL_NANOS = 10_000_000_000L;
+
   private final EntityGateway gateway;
   private final HttpSettings settings;
+  private final AtomicInteger inFlight = new AtomicInteger();
+  private final AtomicLong shed = new AtomicLong();
+  private final AtomicLong lastShedWarning = new AtomicLong(System.nanoTime() - 20_000_000_000L);
 
   public EntityRoutes(EntityGateway gateway, HttpSettings settings) {
     this.gateway = gateway;
@@ -54,19 +64,95 @@ public final class EntityRoutes extends AllDirectives {
   public Route route() {
     return pathPrefix(
         PathMatchers.segment("api").slash("v1").slash("entities"),
-        () ->
-            path(
-                PathMatchers.segment().slash(PathMatchers.segment()),
-                (type, id) ->
-                    concat(
-                        post(
-                            () ->
-                                extractUri(
-                                    uri ->
-                                        optionalHeaderValueByName(
-                                            IDEMPOTENCY_KEY,
-                                            key -> command(type, id, key, uri.path())))),
-                        get(() -> extractUri(uri -> state(type, id, uri.path()))))));
+        () -> extractUri(uri -> authorized(uri.path(), () -> bounded(uri.path(), this::entity))));
+  }
+
+  /** Entity requests now being handled by this node (for load shedding and metrics). */
+  public int inFlight() {
+    return inFlight.get();
+  }
+
+  /** Entity requests answered 503 "overloaded" since the node started. */
+  public long shed() {
+    return shed.get();
+  }
+
+  private Route authorized(String instance, Supplier<Route> inner) {
+    if (settings.apiToken().isEmpty()) {
+      return inner.get();
+    }
+    return optionalHeaderValueByType(
+        Authorization.class,
+        header -> {
+          Optional<Problem> problem =
+              BearerAuth.check(
+                  header.map(Authorization::value), settings.apiToken().get(), "entity API");
+          return problem.isPresent()
+              ? complete(problem.get().toResponse(instance, settings.retryAfterSeconds()))
+              : inner.get();
+        });
+  }
+
+  /**
+   * The bulkhead: at most max-in-flight entity requests at once; the next ones are answered 503 at
+   * once rather than queued. The slot is released when the answer (or a rejection or an error) has
+   * been produced.
+   */
+  private Route bounded(String instance, Supplier<Route> inner) {
+    return extractRequestContext(
+        context -> {
+          if (inFlight.incrementAndGet() > settings.maxInFlight()) {
+            inFlight.decrementAndGet();
+            long total = shed.incrementAndGet();
+            long now = System.nanoTime();
+            long last = lastShedWarning.get();
+            if (now - last > SHED_WARNING_INTERVAL_NANOS
+                && lastShedWarning.compareAndSet(last, now)) {
+              log.warn(
+                  "overloaded: {} entity requests in flight (max-in-flight); shedding load, {} shed"
+                      + " so far",
+                  settings.maxInFlight(),
+                  total);
+            }
+            return complete(
+                Problem.of(
+                        "overloaded",
+                        "Node overloaded",
+                        503,
+                        "this node is handling "
+                            + settings.maxInFlight()
+                            + " requests already; retry later or through another node")
+                    .toResponse(instance, settings.retryAfterSeconds()));
+          }
+          return mapRouteResultFuture(
+              result -> result.whenComplete((done, failure) -> inFlight.decrementAndGet()),
+              () -> handleExceptions(failures(instance), inner));
+        });
+  }
+
+  private ExceptionHandler failures(String instance) {
+    return ExceptionHandler.newBuilder()
+        .matchAny(
+            e -> {
+              log.error("unhandled exception in an entity route", e);
+              return complete(
+                  Problem.internal().toResponse(instance, settings.retryAfterSeconds()));
+            })
+        .build();
+  }
+
+  private Route entity() {
+    return path(
+        PathMatchers.segment().slash(PathMatchers.segment()),
+        (type, id) ->
+            concat(
+                post(
+                    () ->
+                        extractUri(
+                            uri ->
+                                optionalHeaderValueByName(
+                                    IDEMPOTENCY_KEY, key -> command(type, id, key, uri.path())))),
+                get(() -> extractUri(uri -> state(type, id, uri.path())))));
   }
 
   private Route command(String type, String id, Optional<String> key, String instance) {

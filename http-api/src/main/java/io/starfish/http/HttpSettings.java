@@ -15,6 +15,9 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * @param retryAfterSeconds value of Retry-After on 503
  * @param adminToken bearer token of the admin API; empty: the admin API is disabled
  * @param shardStatsTimeout how long the shard view waits for every node's shard regions
+ * @param maxInFlight entity requests this node handles at once; more get 503 at once
+ * @param apiToken bearer token required on the entity API; empty: the entity API is open
+ * @param tls HTTPS settings
  */
 public record HttpSettings(
     String host,
@@ -23,7 +26,61 @@ public record HttpSettings(
     long maxBodyBytes,
     int retryAfterSeconds,
     Optional<String> adminToken,
-    Duration shardStatsTimeout) {
+    Duration shardStatsTimeout,
+    int maxInFlight,
+    Optional<String> apiToken,
+    Tls tls) {
+
+  /**
+   * HTTPS for the API.
+   *
+   * @param enabled serve HTTPS instead of HTTP
+   * @param keystore PKCS#12 file with the server's key and certificate chain; empty: generate a
+   *     self-signed certificate for localhost and 127.0.0.1 into {@code selfSignedKeystore}
+   * @param keystorePassword password of the keystore (and of its key)
+   * @param selfSignedKeystore where the generated self-signed keystore is kept (dev only)
+   */
+  public record Tls(
+      boolean enabled, String keystore, String keystorePassword, String selfSignedKeystore) {
+
+    public static Tls disabled() {
+      return new Tls(false, "", "", "");
+    }
+
+    @Override
+    public String toString() {
+      // Never print the password.
+      return "Tls[enabled=" + enabled + ", keystore=" + keystore + "]";
+    }
+  }
+
+  public HttpSettings {
+    if (maxInFlight < 1) {
+      throw new IllegalArgumentException("max-in-flight must be >= 1, was " + maxInFlight);
+    }
+  }
+
+  /** Settings with the defaults for everything added after the first API version. */
+  public HttpSettings(
+      String host,
+      int port,
+      Duration askTimeout,
+      long maxBodyBytes,
+      int retryAfterSeconds,
+      Optional<String> adminToken,
+      Duration shardStatsTimeout) {
+    this(
+        host,
+        port,
+        askTimeout,
+        maxBodyBytes,
+        retryAfterSeconds,
+        adminToken,
+        shardStatsTimeout,
+        256,
+        Optional.empty(),
+        Tls.disabled());
+  }
 
   @Override
   public String toString() {
@@ -42,6 +99,12 @@ public record HttpSettings(
         + (adminToken.isPresent() ? "<set>" : "<none>")
         + ", shardStatsTimeout="
         + shardStatsTimeout
+        + ", maxInFlight="
+        + maxInFlight
+        + ", apiToken="
+        + (apiToken.isPresent() ? "<set>" : "<none>")
+        + ", tls="
+        + tls
         + "]";
   }
 
@@ -58,11 +121,74 @@ public record HttpSettings(
         c.getBytes("max-body-size"),
         c.getInt("retry-after-seconds"),
         Optional.of(c.getString("admin-token").strip()).filter(token -> !token.isEmpty()),
-        c.getDuration("shard-stats-timeout"));
+        c.getDuration("shard-stats-timeout"),
+        c.getInt("max-in-flight"),
+        Optional.of(c.getString("api-token").strip()).filter(token -> !token.isEmpty()),
+        new Tls(
+            c.getBoolean("tls.enabled"),
+            c.getString("tls.keystore"),
+            c.getString("tls.keystore-password"),
+            c.getString("tls.self-signed-keystore")));
   }
 
   public HttpSettings withPort(int newPort) {
     return new HttpSettings(
-        host, newPort, askTimeout, maxBodyBytes, retryAfterSeconds, adminToken, shardStatsTimeout);
+        host,
+        newPort,
+        askTimeout,
+        maxBodyBytes,
+        retryAfterSeconds,
+        adminToken,
+        shardStatsTimeout,
+        maxInFlight,
+        apiToken,
+        tls);
+  }
+
+  public HttpSettings withMaxInFlight(int newMaxInFlight) {
+    return new HttpSettings(
+        host,
+        port,
+        askTimeout,
+        maxBodyBytes,
+        retryAfterSeconds,
+        adminToken,
+        shardStatsTimeout,
+        newMaxInFlight,
+        apiToken,
+        tls);
+  }
+
+  public HttpSettings withApiToken(String token) {
+    return new HttpSettings(
+        host,
+        port,
+        askTimeout,
+        maxBodyBytes,
+        retryAfterSeconds,
+        adminToken,
+        shardStatsTimeout,
+        maxInFlight,
+        Optional.of(token),
+        tls);
+  }
+
+  public HttpSettings withTls(Tls newTls) {
+    return new HttpSettings(
+        host,
+        port,
+        askTimeout,
+        maxBodyBytes,
+        retryAfterSeconds,
+        adminToken,
+        shardStatsTimeout,
+        maxInFlight,
+        apiToken,
+        newTls);
+  }
+
+  /** "https" or "http". */
+  public String scheme() {
+    return tls.enabled() ? "https" : "http";
   }
 }

@@ -6,8 +6,10 @@ import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.ConnectionContext;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.ServerBuilder;
 import org.apache.pekko.http.javadsl.model.HttpEntity;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
@@ -53,13 +55,18 @@ public final class StarfishHttpServer extends AllDirectives {
   public static CompletionStage<ServerBinding> bind(
       ActorSystem<?> system, Route routes, HttpSettings settings) {
     Route all = withProblemHandling(routes, settings);
-    return Http.get(system)
-        .newServerAt(settings.host(), settings.port())
+    ServerBuilder server = Http.get(system).newServerAt(settings.host(), settings.port());
+    if (settings.tls().enabled()) {
+      server =
+          server.enableHttps(ConnectionContext.httpsServer(TlsContexts.server(settings.tls())));
+    }
+    return server
         .bind(all)
         .thenApply(
             binding -> {
               log.info(
-                  "HTTP API listening on http://{}:{}",
+                  "HTTP API listening on {}://{}:{}",
+                  settings.scheme(),
                   settings.host(),
                   binding.localAddress().getPort());
               CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);

@@ -73,7 +73,7 @@ class AdminRoutesTest {
 
     HttpResponse<String> wrong = leave(binding, "Bearer guess");
     assertThat(wrong.statusCode()).isEqualTo(403);
-    assertThat(wrong.body()).contains("wrong admin token").doesNotContain("s3cret");
+    assertThat(wrong.body()).contains("wrong token for the admin API").doesNotContain("s3cret");
     assertThat(testKit.system().whenTerminated().isCompleted()).isFalse();
   }
 

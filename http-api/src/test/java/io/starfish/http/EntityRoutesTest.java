@@ -203,6 +203,70 @@ class EntityRoutesTest {
     assertThat(response.headers().firstValue("Retry-After")).isPresent();
   }
 
+  private static CompletionStage<HttpResponse<String>> postWithKey(
+      String path, String json, String key) {
+    return client.sendAsync(
+        HttpRequest.newBuilder(uri(path))
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", key)
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void theIdempotencyKeyTravelsWithTheCommandAndARepeatedOutcomeIsMarkedAsReplayed()
+      throws Exception {
+    var pending =
+        postWithKey("/api/v1/entities/account/a1", "{\"type\":\"deposit\",\"amount\":5}", "k-77");
+    EntityMessage.Execute execute = entities.expectMessageClass(EntityMessage.Execute.class);
+    assertThat(execute.idempotencyKey()).isEqualTo("k-77");
+    execute
+        .replyTo()
+        .tell(
+            new EntityResult.Repeated(
+                3, Json.MAPPER.readTree("{\"balance\":5}"), Json.MAPPER.readTree("{}"), null));
+    HttpResponse<String> response = await(pending);
+    assertThat(response.statusCode()).isEqualTo(200);
+    assertThat(response.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+    assertThat(body(response).toString())
+        .isEqualTo(
+            "{\"type\":\"account\",\"id\":\"a1\",\"version\":3,"
+                + "\"state\":{\"balance\":5},\"reply\":{}}");
+
+    var rejectedBefore =
+        postWithKey("/api/v1/entities/account/a1", "{\"type\":\"deposit\",\"amount\":5}", "k-78");
+    entities
+        .expectMessageClass(EntityMessage.Execute.class)
+        .replyTo()
+        .tell(new EntityResult.Repeated(0, Json.MAPPER.readTree("{}"), null, "insufficient funds"));
+    HttpResponse<String> replayedRejection = await(rejectedBefore);
+    assertProblem(replayedRejection, 409, "command-rejected", "insufficient funds");
+    assertThat(replayedRejection.headers().firstValue("Idempotent-Replayed")).hasValue("true");
+
+    var reused =
+        postWithKey("/api/v1/entities/account/a1", "{\"type\":\"deposit\",\"amount\":6}", "k-77");
+    entities
+        .expectMessageClass(EntityMessage.Execute.class)
+        .replyTo()
+        .tell(new EntityResult.KeyReused("the idempotency key \"k-77\" was already used"));
+    assertProblem(await(reused), 400, "idempotency-key-reused", "k-77");
+  }
+
+  @Test
+  void anInvalidIdempotencyKeyIsRefusedBeforeReachingTheEntity() throws Exception {
+    for (String key : new String[] {"x".repeat(256), "has space", "tab\tinside"}) {
+      assertProblem(
+          await(
+              postWithKey(
+                  "/api/v1/entities/account/a1", "{\"type\":\"deposit\",\"amount\":5}", key)),
+          400,
+          "invalid-idempotency-key",
+          "Idempotency-Key must be 1 to 255 visible ASCII characters");
+    }
+    entities.expectNoMessage(Duration.ofMillis(100));
+  }
+
   @Test
   void anEntityThatDoesNotAnswerGives503WithRetryAfterAtTheDeadline() throws Exception {
     long t0 = System.nanoTime();

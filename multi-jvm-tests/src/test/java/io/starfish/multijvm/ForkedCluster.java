@@ -254,6 +254,20 @@ public final class ForkedCluster implements AutoCloseable {
         timeout);
   }
 
+  /** POSTs a command with an Idempotency-Key. */
+  public HttpResponse<String> post(
+      Node node, String path, String json, String idempotencyKey, Duration timeout)
+      throws IOException {
+    return send(
+        node,
+        HttpRequest.newBuilder()
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", idempotencyKey)
+            .POST(HttpRequest.BodyPublishers.ofString(json)),
+        path,
+        timeout);
+  }
+
   public HttpResponse<String> get(Node node, String path, Duration timeout) throws IOException {
     return send(node, HttpRequest.newBuilder().GET(), path, timeout);
   }

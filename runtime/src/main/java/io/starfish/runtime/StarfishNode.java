@@ -7,6 +7,7 @@ import io.starfish.http.ClusterRoutes;
 import io.starfish.http.EntityRoutes;
 import io.starfish.http.HealthRoutes;
 import io.starfish.http.HttpSettings;
+import io.starfish.http.OpenApiRoutes;
 import io.starfish.http.ReadinessCheck;
 import io.starfish.persistence.JournalCircuit;
 import io.starfish.runtime.examples.Account;
@@ -110,12 +111,14 @@ public final class StarfishNode {
             new EntityRoutes(sharding, http).route(),
             new ClusterRoutes(system, sharding::placement, http).route(),
             new AdminRoutes(system, http).route(),
-            new HealthRoutes(checks, http).route());
+            new HealthRoutes(checks, http).route(),
+            new OpenApiRoutes().route());
     return NodeServices.start(system, routes, http, node.journalCheckInterval())
         .thenApply(
             binding -> {
               log.info(
-                  "Starfish node started: HTTP http://{}:{}, remoting {}:{}, entity types {}",
+                  "Starfish node started: HTTP {}://{}:{}, remoting {}:{}, entity types {}",
+                  http.scheme(),
                   http.host(),
                   binding.localAddress().getPort(),
                   node.host(),

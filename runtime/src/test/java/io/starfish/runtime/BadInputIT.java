@@ -7,7 +7,10 @@ import io.starfish.persistence.testing.TestCassandra;
 import io.starfish.sharding.internal.Json;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -23,8 +26,23 @@ class BadInputIT {
   private static final String A1 = "/api/v1/entities/account/a1";
   private static TestNode node;
 
+  /** Another account that must stay untouched (version 0) by the generated requests. */
+  private static final String FRESH = "/api/v1/entities/account/fresh-1";
+
+  /** One bad request and its expected answer; {@code kind} may list alternatives separated by |. */
   record Case(
-      String method, String path, String contentType, String body, int status, String kind) {}
+      String method,
+      String path,
+      String contentType,
+      String body,
+      int status,
+      String kind,
+      Map<String, String> headers) {
+
+    Case(String method, String path, String contentType, String body, int status, String kind) {
+      this(method, path, contentType, body, status, kind, Map.of());
+    }
+  }
 
   @BeforeAll
   static void start() throws Exception {
@@ -129,11 +147,261 @@ class BadInputIT {
         new Case("GET", "/api/v2/entities/account/a1", null, null, 404, "not-found"));
   }
 
+  /**
+   * Generated hostile and boundary requests: field values of every JSON kind and of absurd size,
+   * command names, JSON that is not quite JSON, entity ids and types, media types, methods,
+   * idempotency keys and body sizes, each against two accounts.
+   */
+  static List<Case> generated() {
+    String json = "application/json";
+    List<Case> cases = new ArrayList<>();
+    List<String> invalidAmounts =
+        List.of(
+            "\"5\"",
+            "5.5",
+            "1e3",
+            "1E3",
+            "-1",
+            "0",
+            "-0",
+            "null",
+            "true",
+            "false",
+            "[]",
+            "{}",
+            "\"\"",
+            "[1]",
+            "{\"value\":5}",
+            "9223372036854775808",
+            "-9223372036854775809",
+            "1E400",
+            "1e-400",
+            "0.0",
+            "-5.5",
+            "99999999999999999999999999",
+            "-9223372036854775808",
+            "\"1e3\"",
+            "\"NaN\"",
+            "1.0");
+    List<String> notJsonAmounts =
+        List.of(
+            "NaN",
+            "Infinity",
+            "-Infinity",
+            "0x10",
+            "01",
+            "+1",
+            "1.",
+            ".5",
+            "- 1",
+            "1_000",
+            "'5'",
+            "five");
+    List<String> accounts = List.of(A1, FRESH);
+    for (String account : accounts) {
+      for (String command : List.of("deposit", "withdraw")) {
+        for (String amount : invalidAmounts) {
+          cases.add(
+              new Case(
+                  "POST",
+                  account,
+                  json,
+                  "{\"type\":\"" + command + "\",\"amount\":" + amount + "}",
+                  400,
+                  "invalid-command"));
+        }
+        for (String amount : notJsonAmounts) {
+          cases.add(
+              new Case(
+                  "POST",
+                  account,
+                  json,
+                  "{\"type\":\"" + command + "\",\"amount\":" + amount + "}",
+                  400,
+                  "invalid-json"));
+        }
+      }
+      for (String amount : List.of("101", "1000000", "9223372036854775807")) {
+        cases.add(
+            new Case(
+                "POST",
+                account,
+                json,
+                "{\"type\":\"withdraw\",\"amount\":" + amount + "}",
+                409,
+                "command-rejected"));
+      }
+      for (String type :
+          List.of(
+              "null",
+              "1",
+              "\"\"",
+              "\"DEPOSIT\"",
+              "\"deposit \"",
+              "\" deposit\"",
+              "\"Deposit\"",
+              "\"depos\\u0000it\"",
+              "\"" + "x".repeat(1000) + "\"",
+              "\"__proto__\"",
+              "\"constructor\"",
+              "\"getState\"",
+              "\"steal\"",
+              "[\"deposit\"]",
+              "{\"deposit\":1}",
+              "true",
+              "\"\\ud800\"",
+              "\"deposit\\n\"")) {
+        cases.add(
+            new Case(
+                "POST",
+                account,
+                json,
+                "{\"type\":" + type + ",\"amount\":1}",
+                400,
+                "invalid-command"));
+      }
+      for (String body :
+          List.of(
+              "",
+              " ",
+              "\n",
+              "null",
+              "true",
+              "1",
+              "\"deposit\"",
+              "[]",
+              "[{\"type\":\"deposit\",\"amount\":1}]",
+              "{\"type\":\"deposit\",\"amount\":1,}",
+              "{'type':'deposit','amount':1}",
+              "{type:\"deposit\",amount:1}",
+              "/*c*/{\"type\":\"deposit\",\"amount\":1}",
+              "{\"type\":\"deposit\",\"amount\":1}//",
+              "{\"type\":\"deposit\",\"amount\":1} x",
+              "{\"type\":\"deposit\",\"amount\":1}{}",
+              "\uFEFF{\"type\":\"deposit\",\"amount\":1}",
+              "{\"type\":\"deposit\",\"amount\":1,\"type\":\"withdraw\"}",
+              "[".repeat(5000) + "]".repeat(5000),
+              "{\"a\":".repeat(3000) + "1" + "}".repeat(3000),
+              "{\"type\":\"deposit\",\"amount\":1,\"extra\":null}",
+              "{\"type\":\"deposit\",\"amount\":1,\"amount2\":1}",
+              "{\"amount\":1}",
+              "{\"type\":\"deposit\"",
+              "{\"type\":\"deposit,\"amount\":1}",
+              "{\"type\":\"deposit\",\"amount\":" + "1".repeat(5000) + "}",
+              "{\"type\":\"deposit\",\"amount\":1,\"pad\":\"" + "\\u0041".repeat(5000) + "\"}",
+              "{\"type\":\"deposit\",\"amount\":{\"$gt\":0}}",
+              "{\"type\":\"deposit\",\"amount\":1,\"__proto__\":{\"admin\":true}}",
+              "\u0000")) {
+        cases.add(new Case("POST", account, json, body, 400, "invalid-json|invalid-command"));
+      }
+      for (String contentType :
+          List.of(
+              "text/plain",
+              "application/xml",
+              "application/x-www-form-urlencoded",
+              "multipart/form-data; boundary=x",
+              "application/jsonx",
+              "application/problem+json",
+              "application/octet-stream",
+              "text/json")) {
+        cases.add(
+            new Case(
+                "POST",
+                account,
+                contentType,
+                "{\"type\":\"deposit\",\"amount\":1}",
+                415,
+                "unsupported-media-type"));
+      }
+      for (String method : List.of("PUT", "DELETE", "PATCH")) {
+        cases.add(
+            new Case(
+                method,
+                account,
+                json,
+                "{\"type\":\"deposit\",\"amount\":1}",
+                405,
+                "method-not-allowed"));
+      }
+      for (String key : List.of("x".repeat(256), "has space", "tab\tinside")) {
+        cases.add(
+            new Case(
+                "POST",
+                account,
+                json,
+                "{\"type\":\"deposit\",\"amount\":1}",
+                400,
+                "invalid-idempotency-key",
+                Map.of("Idempotency-Key", key)));
+      }
+      for (int size : List.of(64 * 1024 + 1, 100_000, 900_000)) {
+        cases.add(
+            new Case(
+                "POST",
+                account,
+                json,
+                "{\"type\":\"deposit\",\"amount\":1,\"pad\":\"" + "x".repeat(size) + "\"}",
+                413,
+                "payload-too-large"));
+      }
+    }
+    for (String id :
+        List.of(
+            "a%20b",
+            "a%2Fb",
+            "%00",
+            "a%00b",
+            "%C3%A9",
+            "a*b",
+            "a~b",
+            "a!b",
+            "a$b",
+            "a'b",
+            "a(b",
+            "a,b",
+            "a;b",
+            "a=b",
+            "a@b",
+            "a%7Bb",
+            "a%22b",
+            "a%3Cscript%3E",
+            "x".repeat(129),
+            "x".repeat(1000))) {
+      cases.add(
+          new Case(
+              "POST",
+              "/api/v1/entities/account/" + id,
+              json,
+              "{\"type\":\"deposit\",\"amount\":1}",
+              400,
+              "invalid-id"));
+      cases.add(new Case("GET", "/api/v1/entities/account/" + id, null, null, 400, "invalid-id"));
+    }
+    for (String type :
+        List.of("bank", "ACCOUNT", "accounts", "account%20", "x".repeat(300), "a%2Fb", "%00")) {
+      cases.add(
+          new Case(
+              "POST",
+              "/api/v1/entities/" + type + "/a1",
+              json,
+              "{\"type\":\"deposit\",\"amount\":1}",
+              404,
+              "unknown-entity-type"));
+      cases.add(
+          new Case(
+              "GET", "/api/v1/entities/" + type + "/a1", null, null, 404, "unknown-entity-type"));
+    }
+    return cases;
+  }
+
   @Test
   void everyBadRequestGetsItsProblemAndChangesNothing() throws Exception {
     JsonNode before = Json.MAPPER.readTree(node.get(A1).body());
+    List<Case> all = new ArrayList<>(cases());
+    all.addAll(generated());
+    Map<Integer, Integer> statuses = new TreeMap<>();
 
-    for (Case c : cases()) {
+    for (Case c : all) {
       HttpRequest.Builder request = HttpRequest.newBuilder(node.uri(c.path()));
       request.method(
           c.method(),
@@ -143,6 +411,7 @@ class BadInputIT {
       if (c.contentType() != null) {
         request.header("Content-Type", c.contentType());
       }
+      c.headers().forEach(request::header);
       HttpResponse<String> response = node.send(request.build());
       String label = c.method() + " " + abbreviate(c.path()) + " " + abbreviate(c.body());
 
@@ -153,17 +422,30 @@ class BadInputIT {
       JsonNode problem = Json.MAPPER.readTree(response.body());
       assertThat(problem.get("type").asText())
           .as(label)
-          .isEqualTo("urn:starfish:problem:" + c.kind());
+          .isIn(
+              java.util.Arrays.stream(c.kind().split("\\|"))
+                  .map(kind -> "urn:starfish:problem:" + kind)
+                  .toList());
       assertThat(problem.get("status").asInt()).as(label).isEqualTo(c.status());
       assertThat(problem.get("title").asText()).as(label).isNotBlank();
       assertThat(problem.get("detail").asText()).as(label).isNotBlank();
       assertThat(response.body()).as(label).doesNotContain("Exception");
+      if (OpenApiContract.template(c.path()).isPresent()) {
+        OpenApiContract.assertConforms(c.method(), c.path(), response);
+      }
+      statuses.merge(response.statusCode(), 1, Integer::sum);
     }
+    System.out.println(
+        "[bad-input] " + all.size() + " hostile requests, statuses seen: " + statuses);
+    assertThat(all).hasSizeGreaterThan(300);
 
     JsonNode after = Json.MAPPER.readTree(node.get(A1).body());
     assertThat(after).isEqualTo(before);
     assertThat(after.get("version").asLong()).isEqualTo(1);
     assertThat(after.get("state").get("balance").asLong()).isEqualTo(100);
+    JsonNode fresh = Json.MAPPER.readTree(node.get(FRESH).body());
+    assertThat(fresh.get("version").asLong()).isZero();
+    assertThat(fresh.get("state").get("balance").asLong()).isZero();
     HttpResponse<String> ready = node.get("/health/ready");
     assertThat(ready.statusCode()).as("the node is still healthy: " + ready.body()).isEqualTo(200);
   }

@@ -11,8 +11,10 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * @param passivateIdleAfter how long an entity may be idle before it is passivated; empty: never
  * @param minorityGuard whether entities refuse commands while their node is cut off from the
  *     majority
+ * @param entityDispatcher config path of the dispatcher entity actors run on
  */
-public record ShardingSettings(Optional<Duration> passivateIdleAfter, boolean minorityGuard) {
+public record ShardingSettings(
+    Optional<Duration> passivateIdleAfter, boolean minorityGuard, String entityDispatcher) {
 
   public static ShardingSettings create(ActorSystem<?> system) {
     return create(system.settings().config());
@@ -30,6 +32,7 @@ public record ShardingSettings(Optional<Duration> passivateIdleAfter, boolean mi
       throw new IllegalArgumentException(
           "starfish.sharding.passivate-idle-after must be positive or off, was " + idle);
     }
-    return new ShardingSettings(passivateIdleAfter, c.getBoolean("minority-guard"));
+    return new ShardingSettings(
+        passivateIdleAfter, c.getBoolean("minority-guard"), c.getString("entity-dispatcher"));
   }
 }

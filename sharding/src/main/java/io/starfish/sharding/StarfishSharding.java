@@ -22,6 +22,7 @@ import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.ShardRegion;
@@ -70,18 +71,21 @@ public final class StarfishSharding implements EntityGateway {
       starfish.keys.put(type.name(), key);
       starfish.sharding.init(
           Entity.of(
-              key,
-              entityContext ->
-                  EntityGuard.wrap(
-                      entityBehavior(
-                          type,
-                          entityContext.getEntityId(),
-                          persistence,
-                          supervision,
-                          self ->
-                              entityContext.getShard().tell(new ClusterSharding.Passivate<>(self))),
-                      entityContext.getShard(),
-                      settings)));
+                  key,
+                  entityContext ->
+                      EntityGuard.wrap(
+                          entityBehavior(
+                              type,
+                              entityContext.getEntityId(),
+                              persistence,
+                              supervision,
+                              self ->
+                                  entityContext
+                                      .getShard()
+                                      .tell(new ClusterSharding.Passivate<>(self))),
+                          entityContext.getShard(),
+                          settings))
+              .withEntityProps(DispatcherSelector.fromConfig(settings.entityDispatcher())));
       system.log().info("entity type '{}' started on sharding ({})", type.name(), type);
     }
     starfish.started = true;
