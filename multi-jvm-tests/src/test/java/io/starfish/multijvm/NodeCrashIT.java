@@ -13,6 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -73,15 +74,38 @@ class NodeCrashIT {
     }
   }
 
-  private static JsonNode post(int port, String path, String json) throws Exception {
-    HttpResponse<String> response =
-        CLIENT.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(10))
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(json))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+  /**
+   * Sends a command with an idempotency key and, like a client, sends it again with the same key
+   * while the answer is 503 (e.g. the entity's first recovery on a just-started node takes longer
+   * than the ask timeout). The key makes a retried command apply once; the versions checked below
+   * prove it.
+   */
+  private static JsonNode post(int port, String path, String json, String idempotencyKey)
+      throws Exception {
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(10))
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", idempotencyKey)
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build();
+    AtomicReference<HttpResponse<String>> answer = new AtomicReference<>();
+    Awaitility.await("an answer other than 503 to " + idempotencyKey)
+        .atMost(60, TimeUnit.SECONDS)
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              HttpResponse<String> response =
+                  CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+              if (response.statusCode() == 503) {
+                System.out.println("[crash-it] 503 for " + idempotencyKey + ": " + response.body());
+                return false;
+              }
+              answer.set(response);
+              return true;
+            });
+    HttpResponse<String> response = answer.get();
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     return Json.MAPPER.readTree(response.body());
   }
@@ -106,7 +130,7 @@ class NodeCrashIT {
     node = startNode(remotePort, httpPort, "crash-node-first.log");
     long expectedBalance = 0;
     for (int i = 1; i <= 20; i++) {
-      post(httpPort, account, "{\"type\":\"deposit\",\"amount\":" + i + "}");
+      post(httpPort, account, "{\"type\":\"deposit\",\"amount\":" + i + "}", "deposit-" + i);
       expectedBalance += i;
     }
     long pid = node.pid();
@@ -121,7 +145,7 @@ class NodeCrashIT {
     assertThat(state.get("version").asLong()).isEqualTo(20);
     assertThat(state.get("state").get("balance").asLong()).isEqualTo(expectedBalance);
 
-    JsonNode next = post(httpPort, account, "{\"type\":\"withdraw\",\"amount\":10}");
+    JsonNode next = post(httpPort, account, "{\"type\":\"withdraw\",\"amount\":10}", "withdraw-1");
     assertThat(next.get("version").asLong()).isEqualTo(21);
     assertThat(next.get("state").get("balance").asLong()).isEqualTo(expectedBalance - 10);
   }

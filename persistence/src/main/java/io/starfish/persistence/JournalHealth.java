@@ -17,7 +17,7 @@ import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegi
 public final class JournalHealth {
 
   /** A copy of the journal's session settings under a path of its own (see reference.conf). */
-  private static final String SESSION_CONFIG_PATH = "starfish.persistence.health-check-session";
+  static final String SESSION_CONFIG_PATH = "starfish.persistence.health-check-session";
 
   private final CassandraSession session;
   private final Duration timeout;

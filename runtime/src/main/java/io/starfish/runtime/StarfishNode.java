@@ -10,6 +10,7 @@ import io.starfish.http.HttpSettings;
 import io.starfish.http.OpenApiRoutes;
 import io.starfish.http.ReadinessCheck;
 import io.starfish.persistence.JournalCircuit;
+import io.starfish.persistence.JournalSchema;
 import io.starfish.runtime.examples.Account;
 import io.starfish.runtime.examples.Counter;
 import io.starfish.runtime.internal.NodeServices;
@@ -98,6 +99,7 @@ public final class StarfishNode {
                     CompletableFuture.completedFuture(
                         sharding.isStarted() ? Optional.empty() : Optional.of("not started"))),
             new ReadinessCheck("journal", journal::check),
+            new ReadinessCheck("journal-schema", JournalSchema.get(system)::check),
             new ReadinessCheck(
                 "shutdown",
                 () ->
