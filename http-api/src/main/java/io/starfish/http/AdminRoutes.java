@@ -1,21 +1,30 @@
 package io.starfish.http;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.starfish.http.internal.TransportBlackhole;
 import io.starfish.sharding.internal.Json;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Authorization;
 import org.apache.pekko.http.javadsl.model.headers.Connection;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
@@ -28,6 +37,12 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@code POST /api/v1/admin/leave}: this node leaves the cluster gracefully, exactly as on
  * SIGTERM: CoordinatedShutdown hands its shards off to the other nodes, leaves, and stops the node.
+ *
+ * <p>{@code POST /api/v1/admin/partition} with {@code {"peers": ["pekko://starfish@host:port",
+ * ...]}}: a chaos action for tests and demonstrations; this node drops all cluster traffic to and
+ * from those peers (both directions) until {@code DELETE /api/v1/admin/partition} heals every cut.
+ * It needs {@code pekko.remote.artery.advanced.test-mode = on} (409 otherwise); see {@link
+ * TransportBlackhole}.
  */
 public final class AdminRoutes extends AllDirectives {
 
@@ -35,10 +50,12 @@ public final class AdminRoutes extends AllDirectives {
 
   private final ActorSystem<?> system;
   private final HttpSettings settings;
+  private final TransportBlackhole blackhole;
 
   public AdminRoutes(ActorSystem<?> system, HttpSettings settings) {
     this.system = system;
     this.settings = settings;
+    this.blackhole = new TransportBlackhole(system);
   }
 
   public Route route() {
@@ -47,7 +64,147 @@ public final class AdminRoutes extends AllDirectives {
         () ->
             extractUri(
                 uri ->
-                    authorized(uri.path(), () -> concat(path("leave", () -> post(this::leave))))));
+                    authorized(
+                        uri.path(),
+                        () ->
+                            concat(
+                                path("leave", () -> post(this::leave)),
+                                path(
+                                    "partition",
+                                    () ->
+                                        concat(
+                                            post(() -> partition(uri.path())),
+                                            delete(() -> heal(uri.path()))))))));
+  }
+
+  private Route partition(String instance) {
+    if (!blackhole.available()) {
+      return complete(partitionUnavailable().toResponse(instance, settings.retryAfterSeconds()));
+    }
+    return extractRequestEntity(
+        entity -> {
+          if (!entity.getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+            return complete(
+                Problem.of(
+                        "unsupported-media-type",
+                        "Unsupported media type",
+                        415,
+                        "the body must be application/json, was "
+                            + entity.getContentType().mediaType())
+                    .toResponse(instance, settings.retryAfterSeconds()));
+          }
+          return withSizeLimit(
+              settings.maxBodyBytes(),
+              () ->
+                  entity(
+                      Unmarshaller.entityToString(),
+                      body -> {
+                        List<Address> peers;
+                        try {
+                          peers = parsePeers(body);
+                        } catch (IllegalArgumentException e) {
+                          return complete(
+                              Problem.of("invalid-request", "Invalid request", 400, e.getMessage())
+                                  .toResponse(instance, settings.retryAfterSeconds()));
+                        }
+                        try {
+                          for (Address peer : peers) {
+                            blackhole.cut(peer);
+                          }
+                        } catch (Exception e) {
+                          log.error("admin request: cutting {} failed", peers, e);
+                          return complete(
+                              Problem.of(
+                                      "internal-error",
+                                      "Internal error",
+                                      500,
+                                      "cutting the traffic failed: " + e)
+                                  .toResponse(instance, settings.retryAfterSeconds()));
+                        }
+                        log.warn(
+                            "admin request: cluster traffic to and from {} is now DROPPED (chaos"
+                                + " action; DELETE /api/v1/admin/partition heals it)",
+                            peers);
+                        return complete(partitionAnswer("cut", blackhole.cutPeers()));
+                      }));
+        });
+  }
+
+  private Route heal(String instance) {
+    if (!blackhole.available()) {
+      return complete(partitionUnavailable().toResponse(instance, settings.retryAfterSeconds()));
+    }
+    Set<String> healed;
+    try {
+      healed = blackhole.healAll();
+    } catch (Exception e) {
+      log.error("admin request: healing the partition failed", e);
+      return complete(
+          Problem.of("internal-error", "Internal error", 500, "healing failed: " + e)
+              .toResponse(instance, settings.retryAfterSeconds()));
+    }
+    log.warn("admin request: cluster traffic to and from {} flows again", healed);
+    return complete(partitionAnswer("healed", healed));
+  }
+
+  /** {"peers": [address, ...]}: 1 to 64 remote addresses other than this node's own. */
+  private List<Address> parsePeers(String body) {
+    JsonNode json;
+    try {
+      json = Json.COMMANDS.readTree(body);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("the body is not valid JSON");
+    }
+    JsonNode peers = json == null ? null : json.get("peers");
+    if (peers == null || !peers.isArray() || peers.isEmpty() || peers.size() > 64) {
+      throw new IllegalArgumentException(
+          "expected {\"peers\": [\"pekko://system@host:port\", ...]} with 1 to 64 addresses");
+    }
+    Address self = Cluster.get(system).selfMember().address();
+    List<Address> addresses = new ArrayList<>();
+    for (JsonNode peer : peers) {
+      if (!peer.isTextual()) {
+        throw new IllegalArgumentException("every peer must be an address string");
+      }
+      Address address;
+      try {
+        address = TransportBlackhole.parse(peer.asText());
+      } catch (RuntimeException e) {
+        throw new IllegalArgumentException(
+            "not a node address (pekko://system@host:port): " + abbreviate(peer.asText()));
+      }
+      if (address.equals(self)) {
+        throw new IllegalArgumentException("a node cannot be cut from itself");
+      }
+      addresses.add(address);
+    }
+    return addresses;
+  }
+
+  private static String abbreviate(String text) {
+    return text.length() <= 80 ? text : text.substring(0, 80) + "...";
+  }
+
+  private static Problem partitionUnavailable() {
+    return Problem.of(
+        "partition-unavailable",
+        "Partition action unavailable",
+        409,
+        "this node runs without Artery's test mode; start it with"
+            + " pekko.remote.artery.advanced.test-mode = on (STARFISH_CHAOS=on) to use partitions");
+  }
+
+  private HttpResponse partitionAnswer(String field, Set<String> peers) {
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.put("node", Cluster.get(system).selfMember().address().toString());
+    peers.forEach(body.putArray(field)::add);
+    try {
+      return HttpResponse.create()
+          .withStatus(StatusCodes.OK)
+          .withEntity(ContentTypes.APPLICATION_JSON, Json.MAPPER.writeValueAsBytes(body));
+    } catch (JsonProcessingException e) {
+      throw new IllegalStateException("a JSON tree failed to serialize", e);
+    }
   }
 
   private Route authorized(String instance, java.util.function.Supplier<Route> inner) {

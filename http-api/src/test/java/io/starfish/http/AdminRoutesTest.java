@@ -26,20 +26,36 @@ class AdminRoutesTest {
       HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
   private ActorTestKit testKit;
+  private ActorTestKit peerKit;
 
   @AfterEach
   void stop() {
+    if (peerKit != null) {
+      peerKit.shutdownTestKit();
+    }
     testKit.shutdownTestKit();
   }
 
+  private static ActorTestKit node(boolean testMode) {
+    return ActorTestKit.create(
+        "AdminRoutesTest",
+        ConfigFactory.parseString(
+            "pekko.actor.provider = cluster\n"
+                + "pekko.remote.artery.canonical.port = 0\n"
+                + "pekko.remote.artery.canonical.hostname = 127.0.0.1\n"
+                + "pekko.remote.artery.advanced.test-mode = "
+                + (testMode ? "on" : "off")
+                + "\n"
+                + "pekko.cluster.failure-detector.heartbeat-interval = 200 ms\n"
+                + "pekko.cluster.failure-detector.acceptable-heartbeat-pause = 1 s\n"));
+  }
+
   private ServerBinding start(Optional<String> token) throws Exception {
-    testKit =
-        ActorTestKit.create(
-            "AdminRoutesTest",
-            ConfigFactory.parseString(
-                "pekko.actor.provider = cluster\n"
-                    + "pekko.remote.artery.canonical.port = 0\n"
-                    + "pekko.remote.artery.canonical.hostname = 127.0.0.1\n"));
+    return start(token, false);
+  }
+
+  private ServerBinding start(Optional<String> token, boolean testMode) throws Exception {
+    testKit = node(testMode);
     HttpSettings settings =
         new HttpSettings(
             "127.0.0.1", 0, Duration.ofSeconds(1), 1024, 1, token, Duration.ofSeconds(1));
@@ -101,5 +117,103 @@ class AdminRoutesTest {
     testKit.system().getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertThat(org.apache.pekko.actor.CoordinatedShutdown.get(testKit.system()).getShutdownReason())
         .contains(org.apache.pekko.actor.CoordinatedShutdown.clusterLeavingReason());
+  }
+
+  private static HttpResponse<String> partition(
+      ServerBinding binding, String method, String contentType, String body) throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(
+                URI.create(
+                    "http://127.0.0.1:"
+                        + binding.localAddress().getPort()
+                        + "/api/v1/admin/partition"))
+            .header("Authorization", "Bearer s3cret")
+            .header("Content-Type", contentType)
+            .method(
+                method,
+                body == null
+                    ? HttpRequest.BodyPublishers.noBody()
+                    : HttpRequest.BodyPublishers.ofString(body));
+    return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void partitionWithoutArteryTestModeIsRefusedWith409() throws Exception {
+    ServerBinding binding = start(Optional.of("s3cret"));
+    HttpResponse<String> response =
+        partition(
+            binding,
+            "POST",
+            "application/json",
+            "{\"peers\":[\"pekko://AdminRoutesTest@127.0.0.1:1\"]}");
+    assertThat(response.statusCode()).isEqualTo(409);
+    assertThat(response.body())
+        .contains("urn:starfish:problem:partition-unavailable")
+        .contains("test-mode");
+  }
+
+  @Test
+  void partitionRefusesBadPeersWith400AndChangesNothing() throws Exception {
+    ServerBinding binding = start(Optional.of("s3cret"), true);
+    String self = Cluster.get(testKit.system()).selfMember().address().toString();
+    for (String body :
+        new String[] {
+          "not json",
+          "{}",
+          "{\"peers\":[]}",
+          "{\"peers\":\"pekko://AdminRoutesTest@127.0.0.1:1\"}",
+          "{\"peers\":[42]}",
+          "{\"peers\":[\"no address\"]}",
+          "{\"peers\":[\"pekko://AdminRoutesTest\"]}",
+          "{\"peers\":[\"" + self + "\"]}"
+        }) {
+      HttpResponse<String> response = partition(binding, "POST", "application/json", body);
+      assertThat(response.statusCode()).as(body).isEqualTo(400);
+      assertThat(response.body()).as(body).contains("urn:starfish:problem:invalid-request");
+    }
+    assertThat(partition(binding, "POST", "text/plain", "{}").statusCode()).isEqualTo(415);
+    HttpResponse<String> healed = partition(binding, "DELETE", "application/json", null);
+    assertThat(healed.statusCode()).isEqualTo(200);
+    assertThat(healed.body()).contains("\"healed\":[]");
+  }
+
+  @Test
+  void partitionCutsTheClusterTrafficToAPeerUntilItIsHealed() throws Exception {
+    ServerBinding binding = start(Optional.of("s3cret"), true);
+    peerKit = node(true);
+    Cluster self = Cluster.get(testKit.system());
+    Cluster peer = Cluster.get(peerKit.system());
+    self.manager().tell(new Join(self.selfMember().address()));
+    peer.manager().tell(new Join(self.selfMember().address()));
+    Awaitility.await("two Up members")
+        .atMost(30, TimeUnit.SECONDS)
+        .until(
+            () ->
+                self.state().members().size() == 2
+                    && peer.selfMember().status() == MemberStatus.up());
+    String peerAddress = peer.selfMember().address().toString();
+
+    HttpResponse<String> cut =
+        partition(binding, "POST", "application/json", "{\"peers\":[\"" + peerAddress + "\"]}");
+    assertThat(cut.statusCode()).as(cut.body()).isEqualTo(200);
+    assertThat(cut.body()).contains("\"cut\":[\"" + peerAddress + "\"]");
+    // Both sides stop hearing each other's heartbeats: each marks the other unreachable.
+    Awaitility.await("each side sees the other unreachable")
+        .atMost(30, TimeUnit.SECONDS)
+        .until(
+            () ->
+                self.state().getUnreachable().stream()
+                        .anyMatch(m -> m.address().equals(peer.selfMember().address()))
+                    && peer.state().getUnreachable().stream()
+                        .anyMatch(m -> m.address().equals(self.selfMember().address())));
+
+    HttpResponse<String> healed = partition(binding, "DELETE", "application/json", null);
+    assertThat(healed.statusCode()).isEqualTo(200);
+    assertThat(healed.body()).contains(peerAddress);
+    Awaitility.await("reachable again after the heal")
+        .atMost(30, TimeUnit.SECONDS)
+        .until(
+            () ->
+                self.state().getUnreachable().isEmpty() && peer.state().getUnreachable().isEmpty());
   }
 }

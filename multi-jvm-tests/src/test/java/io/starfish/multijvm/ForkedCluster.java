@@ -304,6 +304,152 @@ public final class ForkedCluster implements AutoCloseable {
     }
   }
 
+  /** The admin token of {@link #chaosEnvironment()} clusters. */
+  public static final String ADMIN_TOKEN = "fault-suite-admin-token";
+
+  /**
+   * Environment of a cluster whose nodes accept the partition chaos action: Artery's test mode
+   * (STARFISH_CHAOS) and an admin token.
+   */
+  public static Map<String, String> chaosEnvironment() {
+    return Map.of("STARFISH_CHAOS", "on", "STARFISH_ADMIN_TOKEN", ADMIN_TOKEN);
+  }
+
+  // ---- faults -------------------------------------------------------------------------------
+
+  /** Alias of {@link #kill(Node)}, in the harness vocabulary. */
+  public void killNode(Node node) {
+    kill(node);
+  }
+
+  /** Graceful stop (SIGTERM: shards handed off, leave); fails if it does not exit in time. */
+  public void stopNode(Node node, Duration timeout) {
+    if (!stop(node, timeout)) {
+      throw new AssertionError(node + " did not exit within " + timeout.toSeconds() + " s");
+    }
+  }
+
+  /** Stops every node at once, gracefully (SIGTERM to all), and waits until all have exited. */
+  public void stopAllNodes(Duration timeout) {
+    List<Node> running = nodes.stream().filter(Node::isAlive).toList();
+    running.forEach(n -> n.process.terminate());
+    for (Node node : running) {
+      if (!node.process.awaitExit(timeout)) {
+        throw new AssertionError(node + " did not exit within " + timeout.toSeconds() + " s");
+      }
+    }
+  }
+
+  /** Starts a stopped or killed node again on its ports and waits until all live nodes see it. */
+  public void restartNode(Node node, Duration timeout) {
+    restart(node, timeout);
+  }
+
+  /**
+   * Cuts all cluster traffic between {@code a} and {@code b}, both directions (Artery test-mode
+   * blackhole, set on {@code a}). HTTP and Cassandra traffic of both stay up.
+   */
+  public void partition(Node a, Node b) {
+    admin(a, "POST", "{\"peers\":[\"" + b.address() + "\"]}", 200);
+  }
+
+  /** Cuts {@code node} from every other node of the cluster. */
+  public void isolate(Node node) {
+    String peers =
+        nodes.stream()
+            .filter(n -> n != node)
+            .map(n -> "\"" + n.address() + "\"")
+            .collect(Collectors.joining(","));
+    admin(node, "POST", "{\"peers\":[" + peers + "]}", 200);
+  }
+
+  /** Heals every cut on every live node. */
+  public void heal() {
+    nodes.stream().filter(Node::isAlive).forEach(n -> admin(n, "DELETE", null, 200));
+  }
+
+  private void admin(Node node, String method, String body, int expectedStatus) {
+    try {
+      HttpResponse<String> response =
+          send(
+              node,
+              HttpRequest.newBuilder()
+                  .header("Authorization", "Bearer " + ADMIN_TOKEN)
+                  .header("Content-Type", "application/json")
+                  .method(
+                      method,
+                      body == null
+                          ? HttpRequest.BodyPublishers.noBody()
+                          : HttpRequest.BodyPublishers.ofString(body)),
+              "/api/v1/admin/partition",
+              Duration.ofSeconds(10));
+      if (response.statusCode() != expectedStatus) {
+        throw new AssertionError(
+            method
+                + " partition on "
+                + node
+                + ": "
+                + response.statusCode()
+                + " "
+                + response.body());
+      }
+    } catch (IOException e) {
+      throw new AssertionError(method + " partition on " + node + " failed", e);
+    }
+  }
+
+  /** Stops the shared test Cassandra (SIGTERM, as an operator or a crashing host would). */
+  public void stopCassandra() {
+    TestCassandra.stop();
+  }
+
+  /** Starts the shared test Cassandra again, on the same data directory and ports. */
+  public void startCassandra() {
+    TestCassandra.instance();
+  }
+
+  /**
+   * How long the cluster may take to notice a dead or cut-off node and reach a new stable
+   * membership, from the timing settings the nodes run with (this class path's configuration, as
+   * the forked nodes use it): failure detection (heartbeat-interval + acceptable-heartbeat-pause,
+   * plus three intervals of phi margin), the split-brain decision (stable-after plus its tick),
+   * removal (two leader ticks + down-removal-margin) and gossip (five rounds). Deadlines in the
+   * fault suite are a multiple of this, never fixed sleeps.
+   */
+  public static Duration expectedHealingTime() {
+    com.typesafe.config.Config config = com.typesafe.config.ConfigFactory.load();
+    Duration heartbeat = config.getDuration("pekko.cluster.failure-detector.heartbeat-interval");
+    Duration pause =
+        config.getDuration("pekko.cluster.failure-detector.acceptable-heartbeat-pause");
+    Duration stableAfter = config.getDuration("pekko.cluster.split-brain-resolver.stable-after");
+    Duration leader = config.getDuration("pekko.cluster.leader-actions-interval");
+    Duration gossip = config.getDuration("pekko.cluster.gossip-interval");
+    Duration margin =
+        config.getString("pekko.cluster.down-removal-margin").equals("off")
+            ? stableAfter
+            : config.getDuration("pekko.cluster.down-removal-margin");
+    return heartbeat
+        .multipliedBy(4)
+        .plus(pause)
+        .plus(stableAfter)
+        .plus(Duration.ofSeconds(1)) // Pekko's SBR tick, at most (Starfish's is 100 ms)
+        .plus(leader.multipliedBy(2))
+        .plus(margin)
+        .plus(gossip.multipliedBy(5));
+  }
+
+  /**
+   * Waits until every live node is ready and sees exactly the live nodes as Up and reachable
+   * members; the deadline is {@code factor} times {@link #expectedHealingTime()} (a loaded 2-core
+   * CI machine needs a generous factor; the time it really took is returned).
+   */
+  public Duration awaitStable(int factor) {
+    long start = System.nanoTime();
+    Duration deadline = expectedHealingTime().multipliedBy(factor);
+    awaitReadyAndUp(deadline, nodes.stream().filter(Node::isAlive).toList());
+    return Duration.ofNanos(System.nanoTime() - start);
+  }
+
   /** Stops every node still running: SIGTERM, then SIGKILL after 20 s. */
   @Override
   public void close() {

@@ -1,0 +1,287 @@
+package io.starfish.multijvm;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.starfish.multijvm.ForkedCluster.Node;
+import io.starfish.sharding.internal.Json;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import java.util.Random;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Load for the fault suite: client threads send deposits and withdrawals, each with its own
+ * idempotency key, to the accounts through the HTTP API of every live node, and record every
+ * operation with its outcome.
+ *
+ * <p>The clients behave as clients behind a load balancer do: a health checker polls each node's
+ * {@code /health/ready} and the clients pick among the ready nodes; when an attempt gets no answer
+ * (connection refused, timeout) or a 503, the client sends the same command with the same key to
+ * another ready node, until the operation's deadline. The key makes the retries safe: the command
+ * is applied at most once. An operation is <em>acknowledged</em> (200), <em>rejected</em> (409:
+ * refused by the entity, nothing applied), <em>indeterminate</em> (no answer before its deadline:
+ * it may or may not have been applied) or <em>unexpected</em> (any other status: a bug).
+ */
+public final class AccountWorkload implements AutoCloseable {
+
+  public enum Outcome {
+    ACKNOWLEDGED,
+    REJECTED,
+    INDETERMINATE,
+    UNEXPECTED
+  }
+
+  /** One client operation and what became of it. */
+  public static final class Operation {
+    public final String key;
+    public final String account;
+    public final boolean deposit;
+    public final long amount;
+    volatile Outcome outcome;
+    volatile long version;
+    volatile long balanceAfter;
+    volatile String detail = "";
+    volatile int failedAttempts;
+
+    /** Set when an indeterminate operation was later settled by a retry with its key. */
+    volatile boolean resolvedLater;
+
+    Operation(String key, String account, boolean deposit, long amount) {
+      this.key = key;
+      this.account = account;
+      this.deposit = deposit;
+      this.amount = amount;
+    }
+
+    public Outcome outcome() {
+      return outcome;
+    }
+
+    public long version() {
+      return version;
+    }
+
+    public long balanceAfter() {
+      return balanceAfter;
+    }
+
+    /** The change to the balance if the operation was applied. */
+    public long delta() {
+      return deposit ? amount : -amount;
+    }
+
+    String body() {
+      return "{\"type\":\"" + (deposit ? "deposit" : "withdraw") + "\",\"amount\":" + amount + "}";
+    }
+
+    @Override
+    public String toString() {
+      return key
+          + " "
+          + (deposit ? "+" : "-")
+          + amount
+          + " on "
+          + account
+          + ": "
+          + outcome
+          + (outcome == Outcome.ACKNOWLEDGED ? " v" + version + " balance " + balanceAfter : "")
+          + (detail.isEmpty() ? "" : " (" + detail + ")");
+    }
+  }
+
+  private static final Duration ATTEMPT_TIMEOUT = Duration.ofSeconds(8);
+  private static final Duration HEALTH_INTERVAL = Duration.ofMillis(200);
+
+  private final ForkedCluster cluster;
+  private final List<String> accounts;
+  private final String keyPrefix;
+  private final Duration operationDeadline;
+  private final List<Operation> history = new CopyOnWriteArrayList<>();
+  private final List<Node> ready = new CopyOnWriteArrayList<>();
+  private final AtomicBoolean running = new AtomicBoolean(true);
+  private final AtomicInteger sequence = new AtomicInteger();
+  private final AtomicLong failedAttempts = new AtomicLong();
+  private final List<Thread> threads = new ArrayList<>();
+
+  /**
+   * @param accounts the account ids the clients write to
+   * @param clients number of concurrent client threads
+   * @param operationDeadline how long a client keeps retrying one operation before it gives up
+   */
+  public AccountWorkload(
+      ForkedCluster cluster, List<String> accounts, int clients, Duration operationDeadline) {
+    this.cluster = cluster;
+    this.accounts = List.copyOf(accounts);
+    this.keyPrefix = "op-" + Long.toHexString(System.nanoTime()) + "-";
+    this.operationDeadline = operationDeadline;
+    refreshReady();
+    Thread health = new Thread(this::healthChecks, "workload-health");
+    health.setDaemon(true);
+    threads.add(health);
+    for (int i = 0; i < clients; i++) {
+      long seed = 7919L * (i + 1);
+      Thread client = new Thread(() -> clientLoop(new Random(seed)), "workload-client-" + i);
+      client.setDaemon(true);
+      threads.add(client);
+    }
+    threads.forEach(Thread::start);
+  }
+
+  public static String path(String account) {
+    return "/api/v1/entities/account/" + account;
+  }
+
+  private void healthChecks() {
+    while (running.get()) {
+      refreshReady();
+      pause(HEALTH_INTERVAL);
+    }
+  }
+
+  private void refreshReady() {
+    List<Node> now = new ArrayList<>();
+    for (Node node : cluster.nodes()) {
+      if (node.isAlive() && cluster.status(node, "/health/ready") == 200) {
+        now.add(node);
+      }
+    }
+    ready.retainAll(now);
+    for (Node node : now) {
+      if (!ready.contains(node)) {
+        ready.add(node);
+      }
+    }
+  }
+
+  private void clientLoop(Random random) {
+    while (running.get()) {
+      String account = accounts.get(random.nextInt(accounts.size()));
+      boolean deposit = random.nextInt(10) < 7;
+      long amount = 1 + random.nextInt(deposit ? 100 : 150);
+      Operation op =
+          new Operation(keyPrefix + sequence.incrementAndGet(), account, deposit, amount);
+      history.add(op);
+      execute(op, random, operationDeadline);
+    }
+  }
+
+  /** Sends the operation until it gets a definite answer or its deadline passes. */
+  private void execute(Operation op, Random random, Duration deadline) {
+    long end = System.nanoTime() + deadline.toNanos();
+    String lastProblem = "no ready node";
+    while (true) {
+      Optional<Node> via = pick(random);
+      if (via.isPresent()) {
+        try {
+          HttpResponse<String> response =
+              cluster.post(via.get(), path(op.account), op.body(), op.key, ATTEMPT_TIMEOUT);
+          int status = response.statusCode();
+          if (status == 200) {
+            JsonNode body = Json.MAPPER.readTree(response.body());
+            op.version = body.path("version").asLong();
+            op.balanceAfter = body.path("state").path("balance").asLong();
+            op.outcome = Outcome.ACKNOWLEDGED;
+            return;
+          }
+          if (status == 409) {
+            op.detail = response.body();
+            op.outcome = Outcome.REJECTED;
+            return;
+          }
+          if (status != 503) {
+            op.detail = status + " " + response.body();
+            op.outcome = Outcome.UNEXPECTED;
+            return;
+          }
+          lastProblem = "503 " + response.body();
+        } catch (IOException e) {
+          lastProblem = e.getClass().getSimpleName() + " via " + via.get();
+        }
+        op.failedAttempts++;
+        failedAttempts.incrementAndGet();
+      }
+      if (System.nanoTime() > end) {
+        op.detail = lastProblem;
+        op.outcome = Outcome.INDETERMINATE;
+        return;
+      }
+      pause(Duration.ofMillis(100)); // client back-off before the next attempt
+    }
+  }
+
+  private Optional<Node> pick(Random random) {
+    List<Node> candidates = new ArrayList<>(ready);
+    if (candidates.isEmpty()) {
+      return Optional.empty();
+    }
+    return Optional.of(candidates.get(random.nextInt(candidates.size())));
+  }
+
+  /** Stops the clients and waits for their operations in progress to finish. */
+  public void stop() {
+    running.set(false);
+    for (Thread thread : threads) {
+      try {
+        thread.join(TimeUnit.MINUTES.toMillis(2));
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+
+  /**
+   * After the load: sends every indeterminate operation again with its own key until it gets a
+   * definite answer, as a client would after an outage. A replayed answer tells that the original
+   * attempt was applied; a fresh one that it was not (and now is). Returns how many were settled.
+   */
+  public int resolveIndeterminate(Duration deadline) {
+    refreshReady();
+    Random random = new Random(1);
+    int settled = 0;
+    for (Operation op : history) {
+      if (op.outcome == Outcome.INDETERMINATE) {
+        execute(op, random, deadline);
+        if (op.outcome == Outcome.INDETERMINATE) {
+          throw new AssertionError("could not settle " + op + " within " + deadline);
+        }
+        op.resolvedLater = true;
+        settled++;
+      }
+    }
+    return settled;
+  }
+
+  public List<Operation> history() {
+    return Collections.unmodifiableList(history);
+  }
+
+  public long failedAttempts() {
+    return failedAttempts.get();
+  }
+
+  public long count(Outcome outcome) {
+    return history.stream().filter(op -> op.outcome == outcome).count();
+  }
+
+  private static void pause(Duration duration) {
+    try {
+      Thread.sleep(duration.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  @Override
+  public void close() {
+    running.set(false);
+  }
+}

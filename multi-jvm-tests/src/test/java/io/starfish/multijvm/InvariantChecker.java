@@ -1,0 +1,216 @@
+package io.starfish.multijvm;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.starfish.multijvm.AccountWorkload.Operation;
+import io.starfish.multijvm.AccountWorkload.Outcome;
+import io.starfish.multijvm.ForkedCluster.Node;
+import io.starfish.persistence.testing.TestCassandra;
+import io.starfish.sharding.internal.Json;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Checks a workload's history against the accounts' final states and their journal, after every
+ * indeterminate operation was settled:
+ *
+ * <ul>
+ *   <li><b>no lost acknowledged write</b>: every acknowledged operation's version is part of the
+ *       entity's final history, and the final balance is the sum of the acknowledged operations;
+ *   <li><b>no phantom write</b>: the entity applied exactly the acknowledged operations (its final
+ *       version is their number; rejected operations left no version behind);
+ *   <li><b>single writer</b>: no two acknowledged operations got the same version, their balances
+ *       form one chain (each one's balance is the previous one's plus its change). Two live
+ *       incarnations of an entity would both append at the same sequence number, and both
+ *       acknowledge it (Cassandra keeps one row: the other write is lost); and the journal's
+ *       sequence numbers run without gaps;
+ *   <li><b>convergence</b>: every live node answers for every account, with the same state.
+ * </ul>
+ */
+public final class InvariantChecker {
+
+  /** What the checks found; {@link #violations()} must be empty. */
+  public record Result(
+      long lost,
+      long phantom,
+      long dualWriters,
+      List<String> violations,
+      int accounts,
+      int journalWriters) {}
+
+  private InvariantChecker() {}
+
+  public static Result check(
+      ForkedCluster cluster, List<String> accounts, List<Operation> history, Duration timeout) {
+    List<String> violations = new ArrayList<>();
+    long lost = 0;
+    long phantom = 0;
+    long dualWriters = 0;
+
+    for (Operation op : history) {
+      if (op.outcome() == Outcome.UNEXPECTED || op.outcome() == Outcome.INDETERMINATE) {
+        violations.add("operation without a definite outcome: " + op);
+      }
+    }
+    Map<String, List<Operation>> acknowledged = new HashMap<>();
+    for (Operation op : history) {
+      if (op.outcome() == Outcome.ACKNOWLEDGED) {
+        acknowledged.computeIfAbsent(op.account, a -> new ArrayList<>()).add(op);
+      }
+    }
+
+    List<Node> live = cluster.nodes().stream().filter(Node::isAlive).toList();
+    Map<String, Integer> writers = journalCheck(accounts, violations);
+    for (String account : accounts) {
+      JsonNode state = convergedState(cluster, live, account, timeout, violations);
+      if (state == null) {
+        continue;
+      }
+      long finalVersion = state.path("version").asLong();
+      long finalBalance = state.path("state").path("balance").asLong();
+      List<Operation> acked = new ArrayList<>(acknowledged.getOrDefault(account, List.of()));
+      acked.sort(Comparator.comparingLong(Operation::version));
+
+      Set<Long> seen = new HashSet<>();
+      long expectedBalance = 0;
+      long previousBalance = 0;
+      for (Operation op : acked) {
+        expectedBalance += op.delta();
+        if (!seen.add(op.version())) {
+          dualWriters++;
+          lost++;
+          violations.add(account + ": two acknowledged operations with version " + op.version());
+          continue;
+        }
+        if (op.version() > finalVersion) {
+          lost++;
+          violations.add(
+              account + ": acknowledged " + op + " is beyond the final version " + finalVersion);
+        }
+        if (op.balanceAfter() != previousBalance + op.delta()) {
+          violations.add(
+              account
+                  + ": history is not one chain at "
+                  + op
+                  + " (previous balance "
+                  + previousBalance
+                  + ")");
+        }
+        previousBalance = op.balanceAfter();
+      }
+      if (finalVersion > seen.size()) {
+        phantom += finalVersion - seen.size();
+        violations.add(
+            account
+                + ": final version "
+                + finalVersion
+                + " but only "
+                + seen.size()
+                + " acknowledged operations");
+      }
+      if (finalBalance != expectedBalance) {
+        violations.add(
+            account
+                + ": final balance "
+                + finalBalance
+                + " but the acknowledged operations sum to "
+                + expectedBalance);
+      }
+    }
+    int incarnations = writers.values().stream().mapToInt(Integer::intValue).sum();
+    return new Result(lost, phantom, dualWriters, violations, accounts.size(), incarnations);
+  }
+
+  /** The account's state as every live node reports it; all must answer, and agree. */
+  private static JsonNode convergedState(
+      ForkedCluster cluster,
+      List<Node> live,
+      String account,
+      Duration timeout,
+      List<String> violations) {
+    JsonNode agreed = null;
+    for (Node node : live) {
+      JsonNode state = null;
+      long deadline = System.nanoTime() + timeout.toNanos();
+      while (state == null && System.nanoTime() < deadline) {
+        try {
+          HttpResponse<String> response =
+              cluster.get(node, AccountWorkload.path(account), Duration.ofSeconds(5));
+          if (response.statusCode() == 200) {
+            state = Json.MAPPER.readTree(response.body());
+          }
+        } catch (IOException e) {
+          // not answering yet: poll again until the deadline
+        }
+      }
+      if (state == null) {
+        violations.add(account + " does not answer through " + node + " within " + timeout);
+        return null;
+      }
+      if (agreed == null) {
+        agreed = state;
+      } else if (!agreed.equals(state)) {
+        violations.add(account + ": nodes disagree: " + agreed + " vs " + state);
+      }
+    }
+    return agreed;
+  }
+
+  /**
+   * Reads each account's journal rows from Cassandra: sequence numbers must run 1..n without gaps
+   * (a gap is a write that some incarnation believed done and that is not there). Returns how many
+   * distinct writers (node incarnations, pekko-persistence-cassandra's writer_uuid) wrote to each
+   * account, for the report.
+   */
+  private static Map<String, Integer> journalCheck(List<String> accounts, List<String> violations) {
+    Map<String, Integer> writersPerAccount = new LinkedHashMap<>();
+    try (CqlSession cql =
+        CqlSession.builder()
+            .addContactPoint(new InetSocketAddress("127.0.0.1", TestCassandra.instance().cqlPort()))
+            .withLocalDatacenter("datacenter1")
+            .build()) {
+      for (String account : accounts) {
+        List<Row> rows =
+            cql.execute(
+                    "SELECT sequence_nr, writer_uuid FROM starfish.messages"
+                        + " WHERE persistence_id = ? AND partition_nr = 0",
+                    "account|" + account)
+                .all();
+        Set<String> writers = new HashSet<>();
+        long expected = 1;
+        for (Row row : rows) {
+          long sequenceNr = row.getLong("sequence_nr");
+          if (sequenceNr != expected) {
+            violations.add(
+                account
+                    + ": journal sequence numbers jump from "
+                    + (expected - 1)
+                    + " to "
+                    + sequenceNr);
+          }
+          expected = sequenceNr + 1;
+          writers.add(row.getString("writer_uuid"));
+        }
+        writersPerAccount.put(account, writers.size());
+      }
+    }
+    return writersPerAccount;
+  }
+
+  /** Unused ids are random so that scenarios never share an entity. */
+  public static String uniquePrefix(String scenario) {
+    return scenario + "-" + UUID.randomUUID().toString().substring(0, 6) + "-";
+  }
+}
