@@ -122,6 +122,12 @@ public final class ForkedCluster implements AutoCloseable {
   }
 
   private void launch(Node node) {
+    launch(node, Map.of());
+  }
+
+  private void launch(Node node, Map<String, String> extraEnvironment) {
+    Map<String, String> env = new HashMap<>(environment);
+    env.putAll(extraEnvironment);
     node.incarnation++;
     node.process =
         NodeProcess.start(
@@ -132,7 +138,7 @@ public final class ForkedCluster implements AutoCloseable {
             TestCassandra.instance().contactPoint(),
             heapMb,
             logs.resolve(name + "-node-" + node.index + "-" + node.incarnation + ".log"),
-            environment);
+            env);
   }
 
   /** Starts a new process on a node's ports (after a kill or stop) and waits until it is Up. */
@@ -140,7 +146,8 @@ public final class ForkedCluster implements AutoCloseable {
     if (node.isAlive()) {
       throw new IllegalStateException(node + " is still running");
     }
-    launch(node);
+    // A restarted node joins the running cluster; it must never form a second one beside it.
+    launch(node, Map.of("STARFISH_JOIN_EXISTING_ONLY", "true"));
     awaitReadyAndUp(timeout, nodes.stream().filter(Node::isAlive).toList());
   }
 

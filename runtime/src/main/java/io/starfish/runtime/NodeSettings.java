@@ -12,6 +12,8 @@ import java.util.stream.Collectors;
  * @param host remoting host
  * @param remotePort remoting port
  * @param seedNodes host:port of the seed nodes; empty means "form a cluster of one"
+ * @param joinExistingOnly never form a new cluster: only join one the other seed nodes are in (set
+ *     for a restarted or replacement node)
  * @param exitWhenStdinCloses shut down when standard input closes (set by the dev launcher)
  * @param journalCheckInterval how often the journal monitor probes Cassandra
  */
@@ -19,6 +21,7 @@ public record NodeSettings(
     String host,
     int remotePort,
     List<String> seedNodes,
+    boolean joinExistingOnly,
     boolean exitWhenStdinCloses,
     Duration journalCheckInterval) {
 
@@ -39,6 +42,7 @@ public record NodeSettings(
         c.getString("host"),
         c.getInt("remote-port"),
         seeds,
+        c.getBoolean("join-existing-only"),
         c.getBoolean("exit-when-stdin-closes"),
         c.getDuration("journal-check-interval"));
   }

@@ -161,6 +161,14 @@ public final class StarfishNode {
                       Integer.parseInt(hostPort.substring(colon + 1)));
                 })
             .collect(Collectors.toList());
+    Address self = cluster.selfMember().address();
+    if (node.joinExistingOnly() && seeds.remove(self)) {
+      // Pekko's first seed may form a new cluster; any other seed only joins an existing one.
+      seeds.add(self);
+      log.info(
+          "join-existing-only: this node will not form a new cluster; it joins the one of {}",
+          seeds.subList(0, seeds.size() - 1));
+    }
     log.info("joining the cluster through seed nodes {}", seeds);
     cluster.manager().tell(new JoinSeedNodes(seeds));
   }

@@ -226,7 +226,7 @@ public final class DevLauncher {
             .findFirst()
             .orElseThrow(() -> new IllegalStateException("all " + MAX_NODES + " node slots busy"));
     say("joining node " + index + " to the running dev cluster");
-    startNode(index);
+    startNode(index, true);
     awaitReady(t0, List.of(index));
     awaitMembersUp(0);
     printTable();
@@ -253,6 +253,14 @@ public final class DevLauncher {
   }
 
   private void startNode(int index) {
+    startNode(index, false);
+  }
+
+  /**
+   * @param joinExisting a replacement or extra node: it must join the running cluster, never form a
+   *     second one (starfish.node.join-existing-only)
+   */
+  private void startNode(int index, boolean joinExisting) {
     NodeProcess node =
         NodeProcess.start(
             index,
@@ -262,7 +270,9 @@ public final class DevLauncher {
             contactPoint,
             nodeHeapMb,
             home.resolve("logs").resolve("node-" + index + ".log"),
-            Map.of("STARFISH_ADMIN_TOKEN", adminToken));
+            joinExisting
+                ? Map.of("STARFISH_ADMIN_TOKEN", adminToken, "STARFISH_JOIN_EXISTING_ONLY", "true")
+                : Map.of("STARFISH_ADMIN_TOKEN", adminToken));
     synchronized (nodes) {
       nodes.put(index, node);
     }
@@ -505,7 +515,7 @@ public final class DevLauncher {
     // The old process has exited (we saw it), so its ports are free again.
     say("self-heal: starting a replacement for node " + index + " on the same ports");
     long t0 = System.nanoTime();
-    startNode(index);
+    startNode(index, true);
     try {
       awaitReady(t0, List.of(index));
       say(

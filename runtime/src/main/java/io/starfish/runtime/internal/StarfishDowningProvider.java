@@ -22,14 +22,16 @@ import scala.Option;
 import scala.concurrent.duration.FiniteDuration;
 
 /**
- * Pekko's split-brain resolver with one change: it checks every {@code
- * starfish.cluster.sbr-tick-interval} (100 ms) instead of every second whether {@code stable-after}
- * has passed. Pekko's resolver only decides on that tick, so with its fixed 1 s tick a decision
- * lands 0-1 s after {@code stable-after} (0.5 s on average), time a failover waits for nothing.
- * Strategies, settings ({@code pekko.cluster.split-brain-resolver.*}), decisions and the removal
- * margin are Pekko's own: this class builds the same strategy as {@link SplitBrainResolverProvider}
- * and runs {@link QuickTickSplitBrainResolver}, a subclass of Pekko's resolver that only overrides
- * the tick.
+ * Pekko's split-brain resolver with two changes. While a member warms up (for {@code
+ * starfish.cluster.warm-up-period} after it joins) it waits {@code
+ * starfish.cluster.warm-up-stable-after} instead of {@code stable-after}. And it checks every
+ * {@code starfish.cluster.sbr-tick-interval} (100 ms) instead of every second whether {@code
+ * stable-after} has passed. Pekko's resolver only decides on that tick, so with its fixed 1 s tick
+ * a decision lands 0-1 s after {@code stable-after} (0.5 s on average), time a failover waits for
+ * nothing. Strategies, settings ({@code pekko.cluster.split-brain-resolver.*}), decisions and the
+ * removal margin are Pekko's own: this class builds the same strategy as {@link
+ * SplitBrainResolverProvider} and runs {@link QuickTickSplitBrainResolver}, a subclass of Pekko's
+ * resolver that only overrides the tick.
  *
  * <p>It relies on Pekko's internal {@code SplitBrainResolverBase} (public in bytecode, internal by
  * annotation), checked against Pekko 1.2.x; an upgrade that changes it fails compilation or the
@@ -101,6 +103,22 @@ public final class StarfishDowningProvider extends DowningProvider {
       default ->
           throw new IllegalArgumentException("Unknown split-brain resolver strategy " + name);
     };
+  }
+
+  static final String WARM_UP_PERIOD_KEY = "starfish.cluster.warm-up-period";
+  static final String WARM_UP_STABLE_AFTER_KEY = "starfish.cluster.warm-up-stable-after";
+
+  /** How long after a join the resolver waits longer, and how long it then waits. */
+  record WarmUp(Duration period, Duration stableAfter) {}
+
+  static WarmUp warmUp(com.typesafe.config.Config config) {
+    Duration period = config.getDuration(WARM_UP_PERIOD_KEY);
+    Duration stableAfter = config.getDuration(WARM_UP_STABLE_AFTER_KEY);
+    if (period.isNegative() || stableAfter.isNegative()) {
+      throw new IllegalArgumentException(
+          WARM_UP_PERIOD_KEY + " and " + WARM_UP_STABLE_AFTER_KEY + " must not be negative");
+    }
+    return new WarmUp(period, stableAfter);
   }
 
   static FiniteDuration tickInterval(com.typesafe.config.Config config) {
