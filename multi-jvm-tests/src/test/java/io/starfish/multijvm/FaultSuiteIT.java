@@ -116,6 +116,11 @@ class FaultSuiteIT {
   /** Stops the load, settles indeterminate operations, runs the checkers, prints the summary. */
   private InvariantChecker.Result finish(
       String scenario, List<String> accounts, Duration faultToFullService) {
+    return finish(scenario, accounts, faultToFullService, "fault to full service");
+  }
+
+  private InvariantChecker.Result finish(
+      String scenario, List<String> accounts, Duration faultToFullService, String timeLabel) {
     workload.stop();
     cluster.awaitStable(HEALING_FACTOR);
     long operations = workload.history().size();
@@ -128,7 +133,7 @@ class FaultSuiteIT {
     System.out.printf(
         "[fault-suite] %-16s operations %d, acknowledged %d, rejected %d, indeterminate %d"
             + " (settled by retry %d), failed attempts retried %d, lost %d, phantom %d,"
-            + " two writers %d, fault to full service %.1f s%n",
+            + " two writers %d, %s %.1f s%n",
         scenario,
         operations,
         acknowledged,
@@ -139,6 +144,7 @@ class FaultSuiteIT {
         result.lost(),
         result.phantom(),
         result.dualWriters(),
+        timeLabel,
         faultToFullService.toMillis() / 1000.0);
     assertThat(result.violations()).as("invariant violations in %s", scenario).isEmpty();
     assertThat(result.lost()).isZero();
@@ -177,7 +183,7 @@ class FaultSuiteIT {
     Duration fullService = awaitFullService(accounts, fault);
     awaitAcknowledged(100);
 
-    finish("graceful-leave", accounts, fullService);
+    finish("graceful-leave", accounts, fullService, "leave begun to full service");
     assertThat(workload.count(Outcome.INDETERMINATE)).as("failed operations").isZero();
     assertThat(cluster.upMembers(cluster.node(1))).hasSize(2);
   }
@@ -195,7 +201,7 @@ class FaultSuiteIT {
       awaitAcknowledged(100);
     }
     Duration fullService = awaitFullService(accounts, fault);
-    finish("rolling-restart", accounts, fullService);
+    finish("rolling-restart", accounts, fullService, "whole rolling restart");
     assertThat(workload.count(Outcome.INDETERMINATE)).as("failed operations").isZero();
   }
 
@@ -261,7 +267,7 @@ class FaultSuiteIT {
     Duration fullService = awaitFullService(accounts, fault);
     awaitAcknowledged(100);
     assertThat(workload.count(Outcome.ACKNOWLEDGED)).isGreaterThan(acknowledgedDuringOutage);
-    finish("cassandra-outage", accounts, fullService);
+    finish("cassandra-outage", accounts, fullService, "Cassandra stopped to full service");
   }
 
   @Test

@@ -162,8 +162,20 @@ public final class ForkedCluster implements AutoCloseable {
     return node.process.awaitExit(timeout);
   }
 
+  private volatile long lastUpNanos = System.nanoTime();
+
+  /** How long ago the last (re)started node was seen ready and Up by all. */
+  public Duration sinceLastJoin() {
+    return Duration.ofNanos(System.nanoTime() - lastUpNanos);
+  }
+
   /** Waits until the given nodes are ready and every one of them sees exactly them, all Up. */
   public void awaitReadyAndUp(Duration timeout, List<Node> expected) {
+    awaitMembers(timeout, expected);
+    lastUpNanos = System.nanoTime();
+  }
+
+  private void awaitMembers(Duration timeout, List<Node> expected) {
     Set<String> addresses = expected.stream().map(Node::address).collect(Collectors.toSet());
     await(
         "nodes " + addresses + " ready and Up (logs in " + logs + ")",
