@@ -36,6 +36,8 @@ class HttpApiIT {
           "GET /api/v1/cluster",
           "GET /api/v1/cluster/shards",
           "POST /api/v1/admin/leave",
+          "POST /api/v1/admin/partition",
+          "DELETE /api/v1/admin/partition",
           "GET /health/alive",
           "GET /health/ready",
           "GET /api/v1/openapi.json");
@@ -73,6 +75,18 @@ class HttpApiIT {
           "POST /api/v1/admin/leave",
           HttpRequest.newBuilder(node.uri("/api/v1/admin/leave"))
               .POST(HttpRequest.BodyPublishers.noBody())
+              .build());
+      // with the token, on a node without Artery's test mode: 409 partition-unavailable
+      samples.put(
+          "POST /api/v1/admin/partition",
+          json(node, "/api/v1/admin/partition", "{\"peers\":[\"pekko://starfish@127.0.0.1:1\"]}")
+              .header("Authorization", "Bearer adm1n")
+              .build());
+      samples.put(
+          "DELETE /api/v1/admin/partition",
+          HttpRequest.newBuilder(node.uri("/api/v1/admin/partition"))
+              .header("Authorization", "Bearer adm1n")
+              .DELETE()
               .build());
       samples.put("GET /health/alive", HttpRequest.newBuilder(node.uri("/health/alive")).build());
       samples.put("GET /health/ready", HttpRequest.newBuilder(node.uri("/health/ready")).build());
