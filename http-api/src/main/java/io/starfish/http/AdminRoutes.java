@@ -85,12 +85,7 @@ public final class AdminRoutes extends AllDirectives {
         entity -> {
           if (!entity.getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
             return complete(
-                Problem.of(
-                        "unsupported-media-type",
-                        "Unsupported media type",
-                        415,
-                        "the body must be application/json, was "
-                            + entity.getContentType().mediaType())
+                Problem.unsupportedMediaType(entity.getContentType().mediaType())
                     .toResponse(instance, settings.retryAfterSeconds()));
           }
           return withSizeLimit(

@@ -39,6 +39,15 @@ public record Problem(String kind, String title, int status, String detail, Obje
     return new Problem(kind, title, status, detail, null);
   }
 
+  /** 415 for a body that is not application/json (the entity and admin routes take only JSON). */
+  public static Problem unsupportedMediaType(Object mediaType) {
+    return of(
+        "unsupported-media-type",
+        "Unsupported media type",
+        415,
+        "the body must be application/json, was " + mediaType);
+  }
+
   public static Problem invalidJson(String detail) {
     return of("invalid-json", "Malformed JSON", 400, detail);
   }

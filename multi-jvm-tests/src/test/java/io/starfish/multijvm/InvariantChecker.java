@@ -209,7 +209,7 @@ public final class InvariantChecker {
     return writersPerAccount;
   }
 
-  /** Unused ids are random so that scenarios never share an entity. */
+  /** A random id prefix per scenario, so that scenarios never share an entity. */
   public static String uniquePrefix(String scenario) {
     return scenario + "-" + UUID.randomUUID().toString().substring(0, 6) + "-";
   }
