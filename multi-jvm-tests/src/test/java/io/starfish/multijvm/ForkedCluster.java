@@ -19,6 +19,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
 /**
@@ -180,13 +181,77 @@ public final class ForkedCluster implements AutoCloseable {
     await(
         "nodes " + addresses + " ready and Up (logs in " + logs + ")",
         timeout,
-        () ->
-            expected.stream()
-                .allMatch(
-                    n ->
-                        n.isAlive()
-                            && status(n, "/health/ready") == 200
-                            && upMembers(n).equals(addresses)));
+        () -> {
+          expected.forEach(this::requireRunning);
+          return expected.stream()
+              .allMatch(n -> status(n, "/health/ready") == 200 && upMembers(n).equals(addresses));
+        },
+        () -> describe(expected));
+  }
+
+  /** Fails at once, with the end of its log, if a node we wait for has exited. */
+  private void requireRunning(Node node) {
+    if (node.process == null) {
+      throw new AssertionError(node + " was never started");
+    }
+    if (!node.isAlive()) {
+      throw new AssertionError(
+          node
+              + " exited with code "
+              + node.process.exitCode()
+              + "; the end of its log "
+              + node.logFile()
+              + ":\n"
+              + tail(node.logFile(), 40));
+    }
+  }
+
+  private static String tail(Path file, int lines) {
+    try {
+      List<String> all = java.nio.file.Files.readAllLines(file);
+      return String.join("\n", all.subList(Math.max(0, all.size() - lines), all.size()));
+    } catch (IOException | RuntimeException e) {
+      return "(unreadable: " + e + ")";
+    }
+  }
+
+  /** What each node says about itself and the cluster: the state a failed wait ended in. */
+  public String describe(List<Node> observed) {
+    StringBuilder state = new StringBuilder();
+    for (Node n : observed) {
+      state.append("\n  node ").append(n.index).append(" (").append(n.address()).append("): ");
+      if (!n.isAlive()) {
+        state.append("process not running");
+        continue;
+      }
+      state.append("ready ").append(readiness(n)).append("; members ");
+      state.append(
+          cluster(n)
+              .map(
+                  view -> {
+                    List<String> members = new ArrayList<>();
+                    for (JsonNode m : view.path("members")) {
+                      members.add(
+                          m.path("address").asText()
+                              + " "
+                              + m.path("status").asText()
+                              + (m.path("reachable").asBoolean(true) ? "" : " unreachable"));
+                    }
+                    return members.toString();
+                  })
+              .orElse("(no answer)"));
+    }
+    return state.toString();
+  }
+
+  private String readiness(Node node) {
+    try {
+      HttpResponse<String> response =
+          send(node, HttpRequest.newBuilder().GET(), "/health/ready", Duration.ofSeconds(2));
+      return response.statusCode() + " " + response.body().replaceAll("\\s+", " ");
+    } catch (IOException e) {
+      return "no answer (" + e.getMessage() + ")";
+    }
   }
 
   /** Addresses of the members {@code observer} sees as Up and reachable. */
@@ -308,11 +373,20 @@ public final class ForkedCluster implements AutoCloseable {
 
   /** Polls {@code condition} every 100 ms until it holds; fails after {@code timeout}. */
   public static void await(String what, Duration timeout, BooleanSupplier condition) {
+    await(what, timeout, condition, () -> "");
+  }
+
+  /**
+   * As {@link #await(String, Duration, BooleanSupplier)}; on timeout the message also carries
+   * {@code lastState}, read at the deadline, so that a failure on CI says what was not yet so.
+   */
+  public static void await(
+      String what, Duration timeout, BooleanSupplier condition, Supplier<String> lastState) {
     long deadline = System.nanoTime() + timeout.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError(
-            "timed out after " + timeout.toSeconds() + " s waiting for " + what);
+            "timed out after " + timeout.toSeconds() + " s waiting for " + what + lastState.get());
       }
       try {
         Thread.sleep(100); // poll interval

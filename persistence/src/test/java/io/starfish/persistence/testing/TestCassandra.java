@@ -4,10 +4,14 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.starfish.persistence.embedded.EmbeddedCassandra;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
@@ -65,11 +69,54 @@ public final class TestCassandra implements BeforeAllCallback {
         "datastax-java-driver.basic.contact-points = [\"" + instance().contactPoint() + "\"]");
   }
 
-  public static int freePort() {
-    try (ServerSocket socket = new ServerSocket(0)) {
-      return socket.getLocalPort();
+  /** Ports handed out by this JVM: each is used once, even though none is held open. */
+  private static final Set<Integer> HANDED_OUT = new HashSet<>();
+
+  /**
+   * A TCP port free on 127.0.0.1, chosen outside the kernel's ephemeral port range.
+   *
+   * <p>Tests kill a node or Cassandra and start it again on the same ports. A port from the
+   * ephemeral range (what {@code new ServerSocket(0)} returns) can meanwhile become the local port
+   * of some outgoing connection (the load generator, a driver, another node's remoting), and the
+   * restarted process then fails with "Address already in use". Ports below the range are never
+   * given to outgoing connections.
+   */
+  public static synchronized int freePort() {
+    int[] ephemeral = ephemeralPortRange();
+    int low = 20000;
+    int high = ephemeral[0] - 1;
+    if (high - low < 1000) { // an unusual range: use the ports above it instead
+      low = ephemeral[1] + 1;
+      high = 65535;
+    }
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    for (int attempt = 0; attempt < 1000; attempt++) {
+      int port = random.nextInt(low, high + 1);
+      if (!HANDED_OUT.contains(port) && isFree(port)) {
+        HANDED_OUT.add(port);
+        return port;
+      }
+    }
+    throw new IllegalStateException("no free port found in " + low + "-" + high);
+  }
+
+  private static boolean isFree(int port) {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.bind(new InetSocketAddress("127.0.0.1", port));
+      return true;
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      return false;
+    }
+  }
+
+  /** The kernel's ephemeral range; Linux's default if it cannot be read. */
+  static int[] ephemeralPortRange() {
+    try {
+      String[] range =
+          Files.readString(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).trim().split("\\s+");
+      return new int[] {Integer.parseInt(range[0]), Integer.parseInt(range[1])};
+    } catch (IOException | RuntimeException e) {
+      return new int[] {32768, 60999};
     }
   }
 }
