@@ -13,6 +13,7 @@ import io.starfish.persistence.JournalCircuit;
 import io.starfish.persistence.JournalSchema;
 import io.starfish.runtime.examples.Account;
 import io.starfish.runtime.examples.Counter;
+import io.starfish.runtime.examples.Transfer;
 import io.starfish.runtime.internal.NodeServices;
 import io.starfish.sharding.EntityRegistry;
 import io.starfish.sharding.StarfishSharding;
@@ -45,7 +46,7 @@ public final class StarfishNode {
 
   /** The entity types a plain Starfish node serves: the shipped examples. */
   public static final EntityRegistry EXAMPLE_ENTITIES =
-      EntityRegistry.of(Account.TYPE, Counter.TYPE);
+      EntityRegistry.of(Account.TYPE, Counter.TYPE, Transfer.TYPE);
 
   /** What {@link #init} started. */
   public record Running(ActorSystem<?> system, StarfishSharding sharding, ServerBinding http) {

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.starfish.persistence.testing.InMemoryPersistence;
 import io.starfish.runtime.examples.Account;
 import io.starfish.runtime.examples.Counter;
+import io.starfish.runtime.examples.Transfer;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.internal.EntityState;
@@ -42,6 +43,17 @@ class SerializationTest {
         new Account.State(30),
         new Counter.Incremented(-3),
         new Counter.State(7),
+        new Transfer.Started("a-1", "a-2", 50),
+        new Transfer.Withdrawn(50),
+        new Transfer.WithdrawalRefused("insufficient funds"),
+        new Transfer.Deposited(50),
+        new Transfer.DepositRefused("overflow"),
+        new Transfer.Refunded(50),
+        new Transfer.RefundRefused("overflow"),
+        Transfer.State.NEW,
+        new Transfer.State("pending", Transfer.Stage.DEPOSITING, "a-1", "a-2", 50, null),
+        EntityState.of(
+            new Transfer.State("failed", Transfer.Stage.DONE, "a-1", "a-2", 50, "refunded")),
         new EntityMessage.Execute(
             Json.COMMANDS.readTree("{\"type\":\"deposit\",\"amount\":50}"), probe.ref()),
         new EntityMessage.Execute(

@@ -12,10 +12,12 @@ import org.apache.pekko.persistence.typed.PersistenceId;
  * @param persistenceId the journal key, "{type}|{id}"
  * @param persistence snapshot policy defaults
  * @param actorContext the entity actor's context
+ * @param router how this entity reaches other entities (used by sagas)
  */
 public record EntityContext(
     String typeName,
     String entityId,
     PersistenceId persistenceId,
     PersistenceSettings persistence,
-    ActorContext<EntityMessage> actorContext) {}
+    ActorContext<EntityMessage> actorContext,
+    EntityRouter router) {}

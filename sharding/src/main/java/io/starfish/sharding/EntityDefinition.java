@@ -7,7 +7,7 @@ import org.apache.pekko.actor.typed.Behavior;
  * instance. Made with {@link EntityType#of} (commands, events and state, the usual way) or {@link
  * EntityType#custom} (a hand-written Pekko behaviour).
  */
-public sealed interface EntityDefinition permits EntityType, EntityType.Custom {
+public sealed interface EntityDefinition permits EntityType, EntityType.Custom, SagaType {
 
   /** The type name used in URLs and persistence ids: lower case letters, digits and '-'. */
   String name();

@@ -47,4 +47,17 @@ public sealed interface EntityMessage extends CborSerializable {
   enum Idle implements EntityMessage {
     INSTANCE
   }
+
+  /**
+   * Starfish-internal: how a step that a saga ({@link SagaType}) sent ended, delivered to the saga
+   * itself (never over the network).
+   *
+   * @param stepKey the step's idempotency key
+   * @param result the target's answer; null when the step failed (see {@code failure})
+   * @param failure why no answer came (e.g. a timeout); null when there is a result
+   */
+  record StepEnded(String stepKey, EntityResult result, String failure) implements EntityMessage {}
+
+  /** Starfish-internal: a saga's step is due again after a transient failure. */
+  record StepDue(String stepKey) implements EntityMessage {}
 }

@@ -66,6 +66,7 @@ public final class StarfishSharding implements EntityGateway {
     PersistenceSettings persistence = PersistenceSettings.create(system);
     SupervisionSettings supervision = SupervisionSettings.create(system);
     ShardingSettings settings = ShardingSettings.create(system);
+    requireSagasOutliveTheirWaits(registry, settings, SagaSettings.create(system));
     for (EntityDefinition type : registry.all()) {
       EntityTypeKey<EntityMessage> key = typeKey(type.name());
       starfish.keys.put(type.name(), key);
@@ -93,6 +94,28 @@ public final class StarfishSharding implements EntityGateway {
   }
 
   /**
+   * A saga waiting to send a step again receives no message for up to step-timeout +
+   * retry-max-backoff; if idle passivation came first, it would stop the saga and remember-entities
+   * would forget it, so that it resumed only on its next message.
+   */
+  static void requireSagasOutliveTheirWaits(
+      EntityRegistry registry, ShardingSettings settings, SagaSettings sagas) {
+    boolean anySaga = registry.all().stream().anyMatch(type -> type instanceof SagaType);
+    if (anySaga
+        && settings.passivateIdleAfter().isPresent()
+        && settings.passivateIdleAfter().get().compareTo(sagas.longestQuietPeriod().multipliedBy(2))
+            < 0) {
+      throw new IllegalArgumentException(
+          "starfish.sharding.passivate-idle-after ("
+              + settings.passivateIdleAfter().get()
+              + ") must be at least twice starfish.sharding.saga.step-timeout +"
+              + " retry-max-backoff ("
+              + sagas.longestQuietPeriod()
+              + "), or a waiting saga could be passivated mid-way");
+    }
+  }
+
+  /**
    * The behaviour of one entity instance, supervised (restart with backoff, poison-command
    * quarantine, journal failures reported to the node's {@link JournalCircuit}), outside sharding:
    * an entity that supervision gives up on answers "unavailable" until it is stopped.
@@ -105,6 +128,19 @@ public final class StarfishSharding implements EntityGateway {
     return entityBehavior(type, entityId, persistence, supervision, self -> {});
   }
 
+  /**
+   * As above, with the entity's way to reach other entities (sagas send their steps through it);
+   * the other overloads route through Cluster Sharding.
+   */
+  public static Behavior<EntityMessage> entityBehavior(
+      EntityDefinition type,
+      String entityId,
+      PersistenceSettings persistence,
+      SupervisionSettings supervision,
+      EntityRouter router) {
+    return entityBehavior(type, entityId, persistence, supervision, self -> {}, router);
+  }
+
   /** As above; {@code onGiveUp} receives the entity's actor when supervision gives up on it. */
   public static Behavior<EntityMessage> entityBehavior(
       EntityDefinition type,
@@ -112,6 +148,16 @@ public final class StarfishSharding implements EntityGateway {
       PersistenceSettings persistence,
       SupervisionSettings supervision,
       Consumer<ActorRef<EntityMessage>> onGiveUp) {
+    return entityBehavior(type, entityId, persistence, supervision, onGiveUp, null);
+  }
+
+  private static Behavior<EntityMessage> entityBehavior(
+      EntityDefinition type,
+      String entityId,
+      PersistenceSettings persistence,
+      SupervisionSettings supervision,
+      Consumer<ActorRef<EntityMessage>> onGiveUp,
+      EntityRouter router) {
     Behavior<EntityMessage> entity =
         Behaviors.setup(
             actorContext ->
@@ -121,7 +167,8 @@ public final class StarfishSharding implements EntityGateway {
                         entityId,
                         PersistenceId.of(type.name(), entityId),
                         persistence,
-                        actorContext)));
+                        actorContext,
+                        router != null ? router : shardedRouter(actorContext.getSystem()))));
     return Behaviors.setup(
         context -> {
           JournalCircuit circuit = JournalCircuit.get(context.getSystem());
@@ -142,6 +189,11 @@ public final class StarfishSharding implements EntityGateway {
               .onGiveUp(onGiveUp)
               .wrap(entity);
         });
+  }
+
+  /** Routes to entities through Cluster Sharding (resolved on first use). */
+  static EntityRouter shardedRouter(ActorSystem<?> system) {
+    return (type, id) -> ClusterSharding.get(system).entityRefFor(typeKey(type), id);
   }
 
   public static EntityTypeKey<EntityMessage> typeKey(String typeName) {

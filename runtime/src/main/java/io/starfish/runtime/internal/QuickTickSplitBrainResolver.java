@@ -1,6 +1,7 @@
 package io.starfish.runtime.internal;
 
 import io.starfish.runtime.internal.StarfishDowningProvider.WarmUp;
+import java.time.Duration;
 import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.ClusterLogMarker;
@@ -23,6 +24,9 @@ final class QuickTickSplitBrainResolver extends SplitBrainResolverBase {
 
   /** When a member last joined or became Up, as System.nanoTime(); 0 before the first. */
   private long lastJoinNanos;
+
+  /** When this node itself became Up, as System.nanoTime(); 0 before. */
+  private long selfUpNanos;
 
   QuickTickSplitBrainResolver(FiniteDuration stableAfter, DowningStrategy strategy) {
     super(stableAfter, strategy);
@@ -79,9 +83,71 @@ final class QuickTickSplitBrainResolver extends SplitBrainResolverBase {
         .toNanos();
   }
 
+  /**
+   * Whether this node itself became Up less than warm-up-period ago (or is not Up yet). Its own
+   * failure detector is then the least reliable in the cluster: a JVM that is still JIT compiling
+   * and recovering shards reads every other node's heartbeats late and marks healthy nodes
+   * unreachable (seen in the fault suite: a node restarted under load on 2 cores flapped the
+   * reachability of both others for 15 s).
+   */
+  private boolean inOwnWarmUp() {
+    long up = selfUpNanos;
+    return up == 0
+        || System.nanoTime() - up
+            < StarfishDowningProvider.warmUp(context().system().settings().config())
+                .period()
+                .toNanos();
+  }
+
+  /**
+   * A node in its own warm-up takes no downing decisions; the members that have been running longer
+   * decide (about it, too). If the fresh node is the one cut off, the others down it, and
+   * starfish.sharding.minority-guard keeps it from writing until it downs itself after its warm-up.
+   */
+  @Override
+  public boolean isResponsible() {
+    return super.isResponsible() && !inOwnWarmUp();
+  }
+
+  /**
+   * Pekko downs every node (this one's view of the whole cluster) when reachability keeps changing
+   * for stable-after + down-all-when-unstable (by default 3/4 of stable-after, at least 4 s). The
+   * check runs on every node, leader or not. Two changes to fit the warm-up:
+   *
+   * <ul>
+   *   <li>off on a node in its own warm-up: a starved fresh node sees reachability flap and took
+   *       the whole healthy cluster down with it (the fault suite's rolling restart, before this
+   *       change);
+   *   <li>on the other nodes during a warm-up, derived the same way from warm-up-stable-after and
+   *       counted from it, so instability is judged on the same longer time scale as decisions.
+   * </ul>
+   */
+  @Override
+  public FiniteDuration downAllWhenUnstable() {
+    FiniteDuration configured = super.downAllWhenUnstable();
+    if (configured.length() == 0) {
+      return configured; // off
+    }
+    if (inOwnWarmUp()) {
+      return FiniteDuration.fromNanos(0);
+    }
+    WarmUp warmUp = StarfishDowningProvider.warmUp(context().system().settings().config());
+    if (lastJoinNanos == 0 || System.nanoTime() - lastJoinNanos >= warmUp.period().toNanos()) {
+      return configured;
+    }
+    long warm = warmUp.stableAfter().toNanos();
+    long extra = Math.max(0, warm - stableAfterNanos());
+    long derived = Math.max(warm * 3 / 4, Duration.ofSeconds(4).toNanos()) + extra;
+    return FiniteDuration.fromNanos(Math.max(configured.toNanos(), derived));
+  }
+
   /** Notes joins (and this node's own start: the initial state arrives as MemberUp events). */
   @Override
   public void aroundReceive(PartialFunction<Object, BoxedUnit> receive, Object message) {
+    if (message instanceof ClusterEvent.MemberUp up
+        && up.member().uniqueAddress().equals(selfUniqueAddress())) {
+      selfUpNanos = System.nanoTime();
+    }
     if (message instanceof ClusterEvent.MemberJoined
         || message instanceof ClusterEvent.MemberWeaklyUp
         || message instanceof ClusterEvent.MemberUp) {

@@ -9,13 +9,24 @@ import io.starfish.sharding.EntityContext;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityMessage.Execute;
 import io.starfish.sharding.EntityMessage.GetState;
+import io.starfish.sharding.EntityMessage.StepDue;
+import io.starfish.sharding.EntityMessage.StepEnded;
 import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.EntityType;
 import io.starfish.sharding.Outcome;
+import io.starfish.sharding.SagaSettings;
+import io.starfish.sharding.SagaStep;
+import io.starfish.sharding.SagaType;
+import io.starfish.sharding.StepResult;
 import io.starfish.supervision.CommandFailedException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import org.apache.pekko.actor.typed.RecipientRef;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -42,9 +53,28 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
   private final EntityType<C, E, S> type;
   private final EntityContext context;
 
+  /** The saga this entity is, or null for a plain entity. */
+  private final SagaType<C, E, S> saga;
+
+  private SagaSettings sagaSettings;
+
+  /** The idempotency key of the step sent and not yet resolved, or null. */
+  private String stepInFlight;
+
+  /** Whether an answer to {@link #stepInFlight} is awaited (false: a retry is scheduled). */
+  private boolean awaitingAnswer;
+
+  /** Transient failures of the step in flight so far. */
+  private int stepFailures;
+
   public DeclaredEntity(EntityType<C, E, S> type, EntityContext context) {
+    this(type, null, context);
+  }
+
+  public DeclaredEntity(EntityType<C, E, S> type, SagaType<C, E, S> saga, EntityContext context) {
     super(context.persistenceId());
     this.type = type;
+    this.saga = saga;
     this.context = context;
   }
 
@@ -58,6 +88,16 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(Execute.class, this::onExecute)
+        .onCommand(StepEnded.class, this::onStepEnded)
+        .onCommand(
+            StepDue.class,
+            (state, due) -> {
+              if (due.stepKey().equals(stepInFlight) && !awaitingAnswer) {
+                stepInFlight = null;
+                drive(state);
+              }
+              return Effect().noReply();
+            })
         .onCommand(
             GetState.class,
             (state, get) ->
@@ -112,6 +152,7 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
       }
       return Effect()
           .persist(events)
+          .thenRun(this::drive)
           .thenReply(
               execute.replyTo(),
               newState ->
@@ -139,6 +180,149 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
       return Effect().reply(execute.replyTo(), new EntityResult.Invalid(invalid.reason()));
     }
     throw new IllegalStateException("command handler of " + type.name() + " returned " + outcome);
+  }
+
+  // ---- sagas: send the next step, resolve its answer, persist the result, repeat ----
+
+  /** Sends the saga's next step, if it has one and none is in flight. */
+  private void drive(EntityState<S> state) {
+    if (saga == null || stepInFlight != null) {
+      return;
+    }
+    Optional<SagaStep> next = saga.nextStep().next(context.entityId(), state.domain());
+    if (next.isEmpty()) {
+      stepFailures = 0;
+      return;
+    }
+    SagaStep step = next.get();
+    if (sagaSettings == null) {
+      sagaSettings = SagaSettings.create(context.actorContext().getSystem());
+    }
+    stepInFlight = step.idempotencyKey();
+    awaitingAnswer = true;
+    JsonNode command = CommandCodec.encode(step.command());
+    ActorContext<EntityMessage> actor = context.actorContext();
+    actor
+        .getLog()
+        .debug(
+            "{} sends step {} to {}/{}",
+            context.persistenceId().id(),
+            step.idempotencyKey(),
+            step.entityType(),
+            step.entityId());
+    CompletionStage<EntityResult> answer;
+    try {
+      RecipientRef<EntityMessage> target =
+          context.router().entity(step.entityType(), step.entityId());
+      answer =
+          AskPattern.ask(
+              target,
+              replyTo -> new Execute(command, step.idempotencyKey(), replyTo),
+              sagaSettings.stepTimeout(),
+              actor.getSystem().scheduler());
+    } catch (RuntimeException e) {
+      answer = CompletableFuture.failedFuture(e);
+    }
+    actor.pipeToSelf(
+        answer,
+        (result, failure) ->
+            new StepEnded(
+                step.idempotencyKey(), result, failure == null ? null : failure.toString()));
+  }
+
+  private ReplyEffect<CborSerializable, EntityState<S>> onStepEnded(
+      EntityState<S> state, StepEnded ended) {
+    if (saga == null || !ended.stepKey().equals(stepInFlight)) {
+      return Effect().noReply(); // an answer to a step already resolved
+    }
+    Optional<SagaStep> current = saga.nextStep().next(context.entityId(), state.domain());
+    if (current.isEmpty() || !current.get().idempotencyKey().equals(ended.stepKey())) {
+      stepInFlight = null;
+      drive(state);
+      return Effect().noReply();
+    }
+    SagaStep step = current.get();
+    Optional<StepResult> definite = definite(step, ended);
+    if (definite.isEmpty()) {
+      awaitingAnswer = false;
+      stepFailures++;
+      java.time.Duration wait = sagaSettings.backoff(stepFailures);
+      String why = ended.failure() != null ? ended.failure() : String.valueOf(ended.result());
+      if (stepFailures == 1 || stepFailures % 10 == 0) {
+        context
+            .actorContext()
+            .getLog()
+            .info(
+                "{}: step {} to {}/{} did not complete ({}, attempt {}); sending it again in {} ms",
+                context.persistenceId().id(),
+                step.idempotencyKey(),
+                step.entityType(),
+                step.entityId(),
+                why,
+                stepFailures,
+                wait.toMillis());
+      }
+      context
+          .actorContext()
+          .scheduleOnce(wait, context.actorContext().getSelf(), new StepDue(step.idempotencyKey()));
+      return Effect().noReply();
+    }
+    Outcome<E> outcome = saga.stepHandler().handle(state.domain(), step, definite.get());
+    if (!(outcome instanceof Outcome.Persist<E> persist) || persist.events().isEmpty()) {
+      throw new IllegalStateException(
+          "the step handler of saga "
+              + type.name()
+              + " must persist at least one event for the result of step "
+              + step.idempotencyKey()
+              + ", returned "
+              + outcome);
+    }
+    return Effect()
+        .persist(new ArrayList<CborSerializable>(persist.events()))
+        .thenRun(
+            newState -> {
+              stepInFlight = null;
+              stepFailures = 0;
+              drive(newState);
+            })
+        .thenNoReply();
+  }
+
+  /**
+   * The definite result of a step's answer, or empty when the step must be sent again (no answer,
+   * target unavailable or quarantined). Answers that mean the saga itself is wrong (an invalid
+   * command, a key used for another command) count as rejections, so that the saga compensates
+   * instead of retrying forever; they are logged as errors.
+   */
+  private Optional<StepResult> definite(SagaStep step, StepEnded ended) {
+    EntityResult result = ended.result();
+    if (result instanceof EntityResult.Accepted accepted) {
+      return Optional.of(new StepResult.Accepted(accepted.state(), accepted.reply()));
+    }
+    if (result instanceof EntityResult.Repeated repeated) {
+      return Optional.of(
+          repeated.rejection() == null
+              ? new StepResult.Accepted(repeated.state(), repeated.reply())
+              : new StepResult.Rejected(repeated.rejection()));
+    }
+    if (result instanceof EntityResult.Rejected rejected) {
+      return Optional.of(new StepResult.Rejected(rejected.reason()));
+    }
+    if (result instanceof EntityResult.Invalid || result instanceof EntityResult.KeyReused) {
+      context
+          .actorContext()
+          .getLog()
+          .error(
+              "{}: step {} to {}/{} was refused as a faulty command ({}); the saga treats it as"
+                  + " rejected",
+              context.persistenceId().id(),
+              step.idempotencyKey(),
+              step.entityType(),
+              step.entityId(),
+              result);
+      return Optional.of(new StepResult.Rejected(String.valueOf(result)));
+    }
+    return Optional.empty(); // no answer, Unavailable, Quarantined: transient
   }
 
   private static EntityResult repeated(KeyRecorded earlier, String fingerprint) {
@@ -205,12 +389,15 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
     return newSignalHandlerBuilder()
         .onSignal(
             RecoveryCompleted.instance(),
-            state ->
-                context
-                    .actorContext()
-                    .getLog()
-                    .debug(
-                        "{} recovered at version {}", context.persistenceId().id(), version(state)))
+            state -> {
+              context
+                  .actorContext()
+                  .getLog()
+                  .debug(
+                      "{} recovered at version {}", context.persistenceId().id(), version(state));
+              // a saga resumes where its journal left it: the pending step is sent (again)
+              drive(state);
+            })
         .build();
   }
 
