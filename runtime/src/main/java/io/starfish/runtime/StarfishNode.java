@@ -9,6 +9,7 @@ import io.starfish.http.HealthRoutes;
 import io.starfish.http.HttpSettings;
 import io.starfish.http.OpenApiRoutes;
 import io.starfish.http.ReadinessCheck;
+import io.starfish.http.SagaRoutes;
 import io.starfish.persistence.JournalCircuit;
 import io.starfish.persistence.JournalSchema;
 import io.starfish.runtime.examples.Account;
@@ -113,6 +114,7 @@ public final class StarfishNode {
         Directives.concat(
             new EntityRoutes(sharding, http).route(),
             new ClusterRoutes(system, sharding::placement, http).route(),
+            new SagaRoutes(sharding::pendingSagas, http).route(),
             new AdminRoutes(system, http).route(),
             new HealthRoutes(checks, http).route(),
             new OpenApiRoutes().route());

@@ -35,6 +35,7 @@ class HttpApiIT {
           "GET " + ENTITY,
           "GET /api/v1/cluster",
           "GET /api/v1/cluster/shards",
+          "GET /api/v1/sagas/{type}/pending",
           "POST /api/v1/admin/leave",
           "POST /api/v1/admin/partition",
           "DELETE /api/v1/admin/partition",
@@ -70,6 +71,9 @@ class HttpApiIT {
       samples.put(
           "GET /api/v1/cluster/shards",
           HttpRequest.newBuilder(node.uri("/api/v1/cluster/shards")).build());
+      samples.put(
+          "GET /api/v1/sagas/{type}/pending",
+          HttpRequest.newBuilder(node.uri("/api/v1/sagas/transfer/pending")).build());
       // without the token: a 401, so that the node does not actually leave
       samples.put(
           "POST /api/v1/admin/leave",

@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
@@ -243,6 +244,108 @@ public final class StarfishSharding implements EntityGateway {
             });
     placements.sort(java.util.Comparator.comparing(ShardPlacement::node));
     return placements;
+  }
+
+  /**
+   * The sagas of {@code type} that are still pending, cluster-wide; empty if {@code type} is not a
+   * registered saga type. A pending saga is always running (it is never passivated mid-way and
+   * remember-entities restarts it after a failover), so it is found by asking every node's shard
+   * region for its running entities and each running saga for its state.
+   */
+  public CompletionStage<Optional<PendingSagas>> pendingSagas(String type, Duration timeout) {
+    if (!(registry.find(type).orElse(null) instanceof SagaType<?, ?, ?> saga)) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
+    EntityTypeKey<EntityMessage> key = keys.get(type);
+    CompletionStage<ShardRegion.ClusterShardingStats> stats =
+        AskPattern.ask(
+            sharding.shardState(),
+            replyTo -> new GetClusterShardingStats(key, timeout, replyTo),
+            timeout.plusSeconds(1),
+            system.scheduler());
+    return stats
+        .thenCompose(
+            clusterStats -> {
+              List<String> unanswered = new java.util.concurrent.CopyOnWriteArrayList<>();
+              List<CompletableFuture<Set<String>>> perRegion = new ArrayList<>();
+              clusterStats
+                  .getRegions()
+                  .keySet()
+                  .forEach(
+                      address ->
+                          perRegion.add(
+                              runningEntities(address, type, timeout)
+                                  .exceptionally(
+                                      failure -> {
+                                        unanswered.add(address.toString());
+                                        return Set.of();
+                                      })
+                                  .toCompletableFuture()));
+              return CompletableFuture.allOf(perRegion.toArray(CompletableFuture[]::new))
+                  .thenCompose(
+                      done -> {
+                        Set<String> ids = new java.util.TreeSet<>();
+                        perRegion.forEach(f -> ids.addAll(f.join()));
+                        return pendingAmong(saga, type, ids, timeout, unanswered);
+                      });
+            })
+        .thenApply(Optional::of);
+  }
+
+  private CompletionStage<Set<String>> runningEntities(
+      org.apache.pekko.actor.Address region, String type, Duration timeout) {
+    String path =
+        region
+            + "/system/sharding/"
+            + java.net.URLEncoder.encode(type, java.nio.charset.StandardCharsets.UTF_8);
+    return org.apache.pekko.pattern.Patterns.ask(
+            system.classicSystem().actorSelection(path),
+            ShardRegion.getShardRegionStateInstance(),
+            timeout)
+        .thenApply(
+            answer -> {
+              Set<String> ids = new java.util.HashSet<>();
+              for (ShardRegion.ShardState shard :
+                  ((ShardRegion.CurrentShardRegionState) answer).getShards()) {
+                ids.addAll(shard.getEntityIds());
+              }
+              return ids;
+            });
+  }
+
+  private CompletionStage<PendingSagas> pendingAmong(
+      SagaType<?, ?, ?> saga,
+      String type,
+      Set<String> ids,
+      Duration timeout,
+      List<String> unanswered) {
+    Map<String, CompletableFuture<EntityResult>> states = new TreeMap<>();
+    for (String id : ids) {
+      states.put(
+          id,
+          ask(type, id, EntityMessage.GetState::new, timeout)
+              .toCompletableFuture()
+              .exceptionally(failure -> null));
+    }
+    return CompletableFuture.allOf(states.values().toArray(CompletableFuture[]::new))
+        .thenApply(
+            done -> {
+              List<PendingSagas.PendingSaga> pending = new ArrayList<>();
+              states.forEach(
+                  (id, future) -> {
+                    EntityResult result = future.join();
+                    if (result instanceof EntityResult.Current current) {
+                      if (saga.isPending(id, current.state()).orElse(true)) {
+                        pending.add(
+                            new PendingSagas.PendingSaga(id, current.version(), current.state()));
+                      }
+                    } else {
+                      unanswered.add(type + "/" + id);
+                    }
+                  });
+              List<String> missing = List.copyOf(unanswered);
+              return new PendingSagas(type, pending, missing.isEmpty(), missing);
+            });
   }
 
   /** True once every type's shard region has been started on this node. */

@@ -1,7 +1,6 @@
 package io.starfish.runtime.internal;
 
 import io.starfish.runtime.internal.StarfishDowningProvider.WarmUp;
-import java.time.Duration;
 import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.ClusterLogMarker;
@@ -100,45 +99,18 @@ final class QuickTickSplitBrainResolver extends SplitBrainResolverBase {
   }
 
   /**
-   * A node in its own warm-up takes no downing decisions; the members that have been running longer
-   * decide (about it, too). If the fresh node is the one cut off, the others down it, and
-   * starfish.sharding.minority-guard keeps it from writing until it downs itself after its warm-up.
-   */
-  @Override
-  public boolean isResponsible() {
-    return super.isResponsible() && !inOwnWarmUp();
-  }
-
-  /**
-   * Pekko downs every node (this one's view of the whole cluster) when reachability keeps changing
-   * for stable-after + down-all-when-unstable (by default 3/4 of stable-after, at least 4 s). The
-   * check runs on every node, leader or not. Two changes to fit the warm-up:
-   *
-   * <ul>
-   *   <li>off on a node in its own warm-up: a starved fresh node sees reachability flap and took
-   *       the whole healthy cluster down with it (the fault suite's rolling restart, before this
-   *       change);
-   *   <li>on the other nodes during a warm-up, derived the same way from warm-up-stable-after and
-   *       counted from it, so instability is judged on the same longer time scale as decisions.
-   * </ul>
+   * Pekko downs every node (its view of the whole cluster) when reachability keeps changing for
+   * stable-after + down-all-when-unstable without a decision; the check runs on every node, leader
+   * or not. A node in its own warm-up skips it: a fresh JVM starved of CPU reads the others'
+   * heartbeats late, sees reachability flap, and took the whole healthy cluster down with it (the
+   * fault suite's rolling restart on 2 cores, before this change). The established nodes keep the
+   * check, and judge the fresh node. Its normal decisions are unchanged: a fresh node that is
+   * really cut off from the majority still downs itself.
    */
   @Override
   public FiniteDuration downAllWhenUnstable() {
     FiniteDuration configured = super.downAllWhenUnstable();
-    if (configured.length() == 0) {
-      return configured; // off
-    }
-    if (inOwnWarmUp()) {
-      return FiniteDuration.fromNanos(0);
-    }
-    WarmUp warmUp = StarfishDowningProvider.warmUp(context().system().settings().config());
-    if (lastJoinNanos == 0 || System.nanoTime() - lastJoinNanos >= warmUp.period().toNanos()) {
-      return configured;
-    }
-    long warm = warmUp.stableAfter().toNanos();
-    long extra = Math.max(0, warm - stableAfterNanos());
-    long derived = Math.max(warm * 3 / 4, Duration.ofSeconds(4).toNanos()) + extra;
-    return FiniteDuration.fromNanos(Math.max(configured.toNanos(), derived));
+    return inOwnWarmUp() ? FiniteDuration.fromNanos(0) : configured;
   }
 
   /** Notes joins (and this node's own start: the initial state arrives as MemberUp events). */

@@ -58,6 +58,19 @@ public final class EntityGuard extends BehaviorInterceptor<EntityMessage, Entity
       shard.tell(new ClusterSharding.Passivate<>(context.asJava().getSelf()));
       return Behaviors.same();
     }
+    if (minorityGuard
+        && message instanceof EntityMessage.StepEnded ended
+        && ended.result() != null) {
+      // A saga on a node cut off from the majority must not persist a step's result: the majority
+      // may already run this saga again. It sends the step again later (same key: the answer is
+      // not lost), by which time this node has been downed or has healed.
+      Optional<String> problem =
+          minorityProblem(Cluster.get(context.asJava().getSystem()).state(), selfMember(context));
+      if (problem.isPresent()) {
+        return target.apply(
+            context, new EntityMessage.StepEnded(ended.stepKey(), null, problem.get()));
+      }
+    }
     if (minorityGuard && message instanceof EntityMessage.Execute execute) {
       Optional<String> problem =
           minorityProblem(Cluster.get(context.asJava().getSystem()).state(), selfMember(context));

@@ -1,0 +1,321 @@
+package io.starfish.multijvm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.starfish.multijvm.ForkedCluster.Node;
+import io.starfish.persistence.testing.TestCassandra;
+import io.starfish.sharding.internal.Json;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * The bank test: accounts with known opening balances, hundreds of concurrent transfers (the
+ * transfer saga) between random accounts through every node, one fault while they run. After the
+ * load stops and every transfer has settled: the total is the opening total, no balance is
+ * negative, every started transfer is completed or failed, and each account's balance is its
+ * opening balance plus exactly the completed transfers into it minus those out of it (so every
+ * completed transfer moved its amount exactly once, and every failed one moved nothing).
+ */
+@ExtendWith(TestCassandra.class)
+class BankIT {
+
+  private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+  private static final int HEALING_FACTOR = 10;
+
+  private static final int ACCOUNTS = 16;
+  private static final long OPENING_BALANCE = 1_000;
+  private static final int TRANSFERS = 300;
+  private static final int CLIENTS = 4;
+
+  /** How long a client keeps retrying one start (503, timeouts, a dead node) before giving up. */
+  private static final Duration START_DEADLINE = Duration.ofSeconds(30);
+
+  private ForkedCluster cluster;
+  private ExecutorService clients;
+
+  /** What a client learnt of each transfer it asked for. */
+  private record Requested(String id, String from, String to, long amount, boolean acknowledged) {}
+
+  private final Map<String, Requested> requested = new ConcurrentHashMap<>();
+
+  /** When the accounts were open and the transfers began. */
+  private volatile long loadStartNanos = System.nanoTime();
+
+  @AfterEach
+  void cleanUp() {
+    if (clients != null) {
+      clients.shutdownNow();
+    }
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  private static Duration healingDeadline() {
+    return ForkedCluster.expectedHealingTime().multipliedBy(HEALING_FACTOR);
+  }
+
+  @Test
+  void theTotalIsConservedWhileANodeIsKilledAndRestarted() throws Exception {
+    run(
+        "kill-9",
+        "kill -9 of node 3, restart",
+        () -> {
+          Node victim = cluster.node(3);
+          cluster.killNode(victim);
+          cluster.restartNode(victim, START_TIMEOUT);
+        });
+  }
+
+  @Test
+  void theTotalIsConservedWhileANodeIsPartitionedAway() throws Exception {
+    run(
+        "partition",
+        "node 3 isolated, downed by the majority, restarted",
+        () -> {
+          Node isolated = cluster.node(3);
+          cluster.isolate(isolated);
+          ForkedCluster.await(
+              "the isolated node downed itself and exited",
+              healingDeadline(),
+              () -> !isolated.isAlive());
+          cluster.heal();
+          cluster.restartNode(isolated, START_TIMEOUT);
+        });
+  }
+
+  private void run(String scenario, String faultDescription, Runnable fault) throws Exception {
+    cluster = new ForkedCluster("bank-" + scenario, 3, ForkedCluster.chaosEnvironment(), 256);
+    cluster.start(START_TIMEOUT);
+    String prefix = InvariantChecker.uniquePrefix("bank-" + scenario);
+    List<String> accounts = IntStream.range(0, ACCOUNTS).mapToObj(i -> prefix + "a" + i).toList();
+    for (String account : accounts) {
+      open(account);
+    }
+    long openingTotal = ACCOUNTS * OPENING_BALANCE;
+
+    AtomicInteger next = new AtomicInteger();
+    clients = Executors.newFixedThreadPool(CLIENTS);
+    for (int c = 0; c < CLIENTS; c++) {
+      clients.submit(() -> requestTransfers(prefix, accounts, next));
+    }
+    // The fault strikes a third of the way in, while transfers are in every stage.
+    ForkedCluster.await(
+        "a third of the transfers requested", healingDeadline(), () -> next.get() >= TRANSFERS / 3);
+    long faultAt = System.nanoTime();
+    fault.run();
+    clients.shutdown();
+    assertThat(clients.awaitTermination(10, TimeUnit.MINUTES)).as("clients finished").isTrue();
+    long loadStopped = System.nanoTime();
+
+    // Settle: every transfer a client asked for ends completed or failed (or, if no client ever
+    // heard back, possibly never started).
+    Map<String, JsonNode> finalStates = new HashMap<>();
+    ForkedCluster.await(
+        "every requested transfer completed or failed",
+        healingDeadline().multipliedBy(2),
+        () -> {
+          for (Requested transfer : requested.values()) {
+            if (finalStates.containsKey(transfer.id())) {
+              continue;
+            }
+            Optional<JsonNode> state = state(cluster.node(1), "transfer", transfer.id());
+            if (state.isEmpty()) {
+              return false;
+            }
+            String status = state.get().path("state").path("status").asText();
+            boolean settled =
+                status.equals("completed")
+                    || status.equals("failed")
+                    || (status.equals("new") && !transfer.acknowledged());
+            if (!settled) {
+              return false;
+            }
+            finalStates.put(transfer.id(), state.get().path("state"));
+          }
+          return true;
+        });
+    Duration settleTime = Duration.ofNanos(System.nanoTime() - loadStopped);
+
+    // No pending transfer of this run is listed by any node.
+    for (Node node : cluster.nodes()) {
+      JsonNode pending =
+          cluster
+              .getJson(node, "/api/v1/sagas/transfer/pending")
+              .orElseThrow(() -> new AssertionError("no pending-sagas listing from " + node));
+      for (JsonNode saga : pending.path("pending")) {
+        assertThat(saga.path("id").asText()).as("pending on " + node).doesNotStartWith(prefix);
+      }
+    }
+
+    Map<String, Long> expected = new HashMap<>();
+    accounts.forEach(a -> expected.put(a, OPENING_BALANCE));
+    int completed = 0;
+    int failed = 0;
+    int neverStarted = 0;
+    long acknowledged = requested.values().stream().filter(Requested::acknowledged).count();
+    for (Requested transfer : requested.values()) {
+      JsonNode state = finalStates.get(transfer.id());
+      switch (state.path("status").asText()) {
+        case "completed" -> {
+          completed++;
+          expected.merge(transfer.from(), -transfer.amount(), Long::sum);
+          expected.merge(transfer.to(), transfer.amount(), Long::sum);
+        }
+        case "failed" -> failed++;
+        default -> neverStarted++;
+      }
+      if (!state.path("status").asText().equals("new")) {
+        assertThat(state.path("from").asText()).isEqualTo(transfer.from());
+        assertThat(state.path("to").asText()).isEqualTo(transfer.to());
+        assertThat(state.path("amount").asLong()).isEqualTo(transfer.amount());
+      }
+    }
+
+    Map<String, Long> balances = new HashMap<>();
+    for (String account : accounts) {
+      JsonNode state =
+          state(cluster.node(2), "account", account)
+              .orElseThrow(() -> new AssertionError("account " + account + " does not answer"));
+      balances.put(account, state.path("state").path("balance").asLong());
+    }
+    long total = balances.values().stream().mapToLong(Long::longValue).sum();
+
+    System.out.printf(
+        "[bank] %-10s transfers %d (start acknowledged %d), completed %d, failed %d, never started"
+            + " %d; fault: %s at %.1f s; all settled %.1f s after the load stopped; total before"
+            + " %d, after %d%n",
+        scenario,
+        requested.size(),
+        acknowledged,
+        completed,
+        failed,
+        neverStarted,
+        faultDescription,
+        (faultAt - loadStartNanos) / 1e9,
+        settleTime.toMillis() / 1000.0,
+        openingTotal,
+        total);
+
+    assertThat(requested).hasSize(TRANSFERS);
+    assertThat(total).as("sum of all balances").isEqualTo(openingTotal);
+    assertThat(balances.values()).as("balances").allMatch(balance -> balance >= 0);
+    assertThat(balances)
+        .as("each balance = opening + completed in - completed out")
+        .isEqualTo(expected);
+    assertThat(completed).as("completed transfers").isPositive();
+    assertThat(failed).as("failed transfers (insufficient funds)").isPositive();
+  }
+
+  /** Opening deposit, keyed, retried until acknowledged. */
+  private void open(String account) {
+    String body = "{\"type\":\"deposit\",\"amount\":" + OPENING_BALANCE + "}";
+    ForkedCluster.await(
+        "opening deposit to " + account,
+        healingDeadline(),
+        () -> {
+          try {
+            return cluster
+                    .post(
+                        cluster.node(1),
+                        "/api/v1/entities/account/" + account,
+                        body,
+                        "open-" + account,
+                        Duration.ofSeconds(10))
+                    .statusCode()
+                == 200;
+          } catch (IOException e) {
+            return false;
+          }
+        });
+    loadStartNanos = System.nanoTime();
+  }
+
+  private void requestTransfers(String prefix, List<String> accounts, AtomicInteger next) {
+    ThreadLocalRandom random = ThreadLocalRandom.current();
+    for (int n = next.getAndIncrement(); n < TRANSFERS; n = next.getAndIncrement()) {
+      String from = accounts.get(random.nextInt(accounts.size()));
+      String to = accounts.get(random.nextInt(accounts.size()));
+      while (to.equals(from)) {
+        to = accounts.get(random.nextInt(accounts.size()));
+      }
+      // Up to 400 from balances of about 1000: some transfers fail for insufficient funds.
+      long amount = 1 + random.nextInt(400);
+      String id = prefix + "t" + n;
+      String body =
+          "{\"type\":\"start\",\"from\":\""
+              + from
+              + "\",\"to\":\""
+              + to
+              + "\",\"amount\":"
+              + amount
+              + "}";
+      boolean acknowledged = startTransfer(id, body);
+      requested.put(id, new Requested(id, from, to, amount, acknowledged));
+    }
+  }
+
+  /**
+   * Sends one start through random live nodes until a 200 or the deadline. A start is idempotent
+   * (the same start again changes nothing), so resending after a timeout is safe.
+   */
+  private boolean startTransfer(String id, String body) {
+    long deadline = System.nanoTime() + START_DEADLINE.toNanos();
+    List<Node> nodes = new ArrayList<>(cluster.nodes());
+    while (System.nanoTime() < deadline) {
+      Node node = nodes.get(ThreadLocalRandom.current().nextInt(nodes.size()));
+      if (!node.isAlive()) {
+        continue;
+      }
+      try {
+        HttpResponse<String> response =
+            cluster.post(node, "/api/v1/entities/transfer/" + id, body, Duration.ofSeconds(10));
+        if (response.statusCode() == 200) {
+          return true;
+        }
+        if (response.statusCode() != 503 && response.statusCode() != 429) {
+          throw new AssertionError(
+              "start of " + id + " answered " + response.statusCode() + ": " + response.body());
+        }
+      } catch (IOException e) {
+        // the node died or timed out: try again, possibly elsewhere
+      }
+      try {
+        Thread.sleep(100); // pause between retries of one request, as a client would
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return false;
+      }
+    }
+    return false;
+  }
+
+  private Optional<JsonNode> state(Node node, String type, String id) {
+    try {
+      HttpResponse<String> response =
+          cluster.get(node, "/api/v1/entities/" + type + "/" + id, Duration.ofSeconds(10));
+      return response.statusCode() == 200
+          ? Optional.of(Json.MAPPER.readTree(response.body()))
+          : Optional.empty();
+    } catch (IOException e) {
+      return Optional.empty();
+    }
+  }
+}
