@@ -107,6 +107,43 @@ class StarfishShardingTest {
 
   static final EntityDefinition NOTEBOOK = EntityType.custom("notebook", Notebook::new);
 
+  // A saga: relays one Add to an entity of another type, then is done.
+  sealed interface RelayCommand permits Relay {}
+
+  record Relay(String targetType, String to, int n) implements RelayCommand {}
+
+  sealed interface RelayEvent extends CborSerializable permits Relayed, Delivered {}
+
+  record Relayed(String targetType, String to, int n) implements RelayEvent {}
+
+  record Delivered(boolean accepted) implements RelayEvent {}
+
+  record RelayState(String targetType, String to, int n, boolean done)
+      implements CborSerializable {}
+
+  static final SagaType<RelayCommand, RelayEvent, RelayState> RELAY =
+      SagaType.of(
+          EntityType.of(
+              "relay",
+              RelayCommand.class,
+              new RelayState("", "", 0, false),
+              (state, command) -> {
+                Relay relay = (Relay) command;
+                return Outcome.persist(new Relayed(relay.targetType(), relay.to(), relay.n()));
+              },
+              (state, event) ->
+                  event instanceof Relayed r
+                      ? new RelayState(r.targetType(), r.to(), r.n(), false)
+                      : new RelayState(state.targetType(), state.to(), state.n(), true)),
+          (id, state) ->
+              state.targetType().isEmpty() || state.done()
+                  ? java.util.Optional.empty()
+                  : java.util.Optional.of(
+                      new SagaStep(
+                          state.targetType(), state.to(), new Add(state.n()), "relay:" + id)),
+          (state, step, result) ->
+              Outcome.persist(new Delivered(result instanceof StepResult.Accepted)));
+
   private static ActorTestKit testKit;
   private static StarfishSharding sharding;
 
@@ -118,6 +155,9 @@ class StarfishShardingTest {
             ConfigFactory.parseString(
                     "pekko.actor.provider = cluster\n"
                         + "starfish.sharding.passivate-idle-after = 1s\n"
+                        // quick saga retries, well inside the 1 s passivation (checked at start)
+                        + "starfish.sharding.saga { step-timeout = 200ms, retry-min-backoff = 50ms,"
+                        + " retry-max-backoff = 100ms }\n"
                         + "pekko.remote.artery.canonical.port = 0\n"
                         + "pekko.remote.artery.canonical.hostname = 127.0.0.1\n")
                 .withFallback(InMemoryPersistence.config()));
@@ -126,7 +166,7 @@ class StarfishShardingTest {
     Awaitility.await()
         .atMost(20, TimeUnit.SECONDS)
         .until(() -> cluster.selfMember().status() == MemberStatus.up());
-    sharding = StarfishSharding.init(testKit.system(), EntityRegistry.of(TALLY, NOTEBOOK));
+    sharding = StarfishSharding.init(testKit.system(), EntityRegistry.of(TALLY, NOTEBOOK, RELAY));
   }
 
   @AfterAll
@@ -144,6 +184,71 @@ class StarfishShardingTest {
             Duration.ofSeconds(10))
         .toCompletableFuture()
         .get(15, TimeUnit.SECONDS);
+  }
+
+  private static java.util.List<String> pendingRelays() throws Exception {
+    PendingSagas pending =
+        sharding
+            .pendingSagas("relay", Duration.ofSeconds(5))
+            .toCompletableFuture()
+            .get(15, TimeUnit.SECONDS)
+            .orElseThrow();
+    assertThat(pending.complete()).isTrue();
+    return pending.pending().stream().map(PendingSagas.PendingSaga::id).toList();
+  }
+
+  @Test
+  void aSagaSendsItsStepThroughShardingAndOnlyUnfinishedSagasAreListedAsPending() throws Exception {
+    ask(
+        "relay",
+        "r-done",
+        "{\"type\":\"relay\",\"targetType\":\"tally\",\"to\":\"relayed\",\"n\":4}");
+    // a target type that does not exist: the step never gets an answer, the saga keeps trying
+    ask("relay", "r-stuck", "{\"type\":\"relay\",\"targetType\":\"void\",\"to\":\"x\",\"n\":1}");
+
+    Awaitility.await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(
+            () ->
+                ((EntityResult.Current)
+                            sharding
+                                .ask(
+                                    "tally",
+                                    "relayed",
+                                    EntityMessage.GetState::new,
+                                    Duration.ofSeconds(5))
+                                .toCompletableFuture()
+                                .get(10, TimeUnit.SECONDS))
+                        .state()
+                        .get("total")
+                        .asInt()
+                    == 4);
+    Awaitility.await()
+        .atMost(10, TimeUnit.SECONDS)
+        .until(() -> !pendingRelays().contains("r-done"));
+    // Still pending, and not passivated (1 s here) although it gets no answer: its retries keep
+    // it running, so that remember-entities would restart it after a crash.
+    Awaitility.await()
+        .during(Duration.ofMillis(2500))
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> pendingRelays().contains("r-stuck"));
+    assertThat(sharding.pendingSagas("tally", Duration.ofSeconds(5)).toCompletableFuture().get())
+        .as("not a saga type")
+        .isEmpty();
+  }
+
+  @Test
+  void passivationShorterThanASagasLongestWaitIsRefusedAtStart() {
+    ShardingSettings quick =
+        new ShardingSettings(java.util.Optional.of(Duration.ofSeconds(5)), true, "d");
+    SagaSettings sagas =
+        new SagaSettings(Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofSeconds(5));
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () ->
+                StarfishSharding.requireSagasOutliveTheirWaits(
+                    EntityRegistry.of(RELAY), quick, sagas))
+        .hasMessageContaining("passivate-idle-after");
+    StarfishSharding.requireSagasOutliveTheirWaits(EntityRegistry.of(TALLY), quick, sagas);
   }
 
   @Test
