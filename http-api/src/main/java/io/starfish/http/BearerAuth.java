@@ -3,11 +3,36 @@ package io.starfish.http;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
+import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.headers.Authorization;
+import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.server.Route;
 
 /** Checks an {@code Authorization: Bearer <token>} header against the configured token. */
 final class BearerAuth {
 
   private BearerAuth() {}
+
+  /**
+   * The entity API's optional token (starfish.http.api-token): {@code inner} when no token is set
+   * or the request carries it; otherwise the 401/403 problem. {@code what} names the API.
+   */
+  static Route apiTokenIfSet(
+      HttpSettings settings, String what, String instance, Supplier<Route> inner) {
+    if (settings.apiToken().isEmpty()) {
+      return inner.get();
+    }
+    return Directives.optionalHeaderValueByType(
+        Authorization.class,
+        header -> {
+          Optional<Problem> problem =
+              check(header.map(Authorization::value), settings.apiToken().get(), what);
+          return problem.isPresent()
+              ? Directives.complete(
+                  problem.get().toResponse(instance, settings.retryAfterSeconds()))
+              : inner.get();
+        });
+  }
 
   /**
    * Empty if {@code authorization} carries {@code token}; otherwise the problem to answer: 401

@@ -20,7 +20,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.MediaTypes;
-import org.apache.pekko.http.javadsl.model.headers.Authorization;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
@@ -78,19 +77,7 @@ public final class EntityRoutes extends AllDirectives {
   }
 
   private Route authorized(String instance, Supplier<Route> inner) {
-    if (settings.apiToken().isEmpty()) {
-      return inner.get();
-    }
-    return optionalHeaderValueByType(
-        Authorization.class,
-        header -> {
-          Optional<Problem> problem =
-              BearerAuth.check(
-                  header.map(Authorization::value), settings.apiToken().get(), "entity API");
-          return problem.isPresent()
-              ? complete(problem.get().toResponse(instance, settings.retryAfterSeconds()))
-              : inner.get();
-        });
+    return BearerAuth.apiTokenIfSet(settings, "entity API", instance, inner);
   }
 
   /**

@@ -9,7 +9,6 @@ import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.headers.Authorization;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
@@ -55,19 +54,7 @@ public final class SagaRoutes extends AllDirectives {
   }
 
   private Route authorized(String instance, java.util.function.Supplier<Route> inner) {
-    if (settings.apiToken().isEmpty()) {
-      return inner.get();
-    }
-    return optionalHeaderValueByType(
-        Authorization.class,
-        header -> {
-          Optional<Problem> problem =
-              BearerAuth.check(
-                  header.map(Authorization::value), settings.apiToken().get(), "saga API");
-          return problem.isPresent()
-              ? complete(problem.get().toResponse(instance, settings.retryAfterSeconds()))
-              : inner.get();
-        });
+    return BearerAuth.apiTokenIfSet(settings, "saga API", instance, inner);
   }
 
   private CompletionStage<HttpResponse> list(String type, String instance) {
