@@ -48,6 +48,11 @@ class BankIT {
   private static final Duration START_DEADLINE = Duration.ofSeconds(30);
 
   private ForkedCluster cluster;
+
+  @org.junit.jupiter.api.extension.RegisterExtension
+  final org.junit.jupiter.api.extension.TestExecutionExceptionHandler clusterEventsOnFailure =
+      ForkedCluster.addClusterEventsOnFailure(() -> cluster);
+
   private ExecutorService clients;
 
   /** What a client learnt of each transfer it asked for. */

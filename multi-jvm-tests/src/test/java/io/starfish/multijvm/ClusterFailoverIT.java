@@ -26,13 +26,17 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class ClusterFailoverIT {
 
   private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
-  // Detection (heartbeat-interval + acceptable-heartbeat-pause, about 2 s) + stable-after (4 s
-  // here: the kill comes within the resolver's 30 s warm-up window after the cluster formed) +
-  // removal and down-removal-margin (under 1 s) + recovery: about 8 s on an idle machine. The
+  // Detection (heartbeat-interval + acceptable-heartbeat-pause, about 2 s) + stable-after (10 s
+  // here: the kill comes within the resolver's 60 s warm-up window after the cluster formed) +
+  // removal and down-removal-margin (under 1 s) + recovery: about 14 s on an idle machine. The
   // deadline allows for a loaded CI box; the benchmark, not this test, measures the time.
   private static final Duration FAILOVER_DEADLINE = Duration.ofSeconds(45);
 
   private ForkedCluster cluster;
+
+  @org.junit.jupiter.api.extension.RegisterExtension
+  final org.junit.jupiter.api.extension.TestExecutionExceptionHandler clusterEventsOnFailure =
+      ForkedCluster.addClusterEventsOnFailure(() -> cluster);
 
   @AfterEach
   void stopCluster() {

@@ -45,6 +45,11 @@ class FaultSuiteIT {
   private static final Duration OPERATION_DEADLINE = Duration.ofSeconds(20);
 
   private ForkedCluster cluster;
+
+  @org.junit.jupiter.api.extension.RegisterExtension
+  final org.junit.jupiter.api.extension.TestExecutionExceptionHandler clusterEventsOnFailure =
+      ForkedCluster.addClusterEventsOnFailure(() -> cluster);
+
   private AccountWorkload workload;
 
   @AfterEach

@@ -186,7 +186,7 @@ public final class ForkedCluster implements AutoCloseable {
           return expected.stream()
               .allMatch(n -> status(n, "/health/ready") == 200 && upMembers(n).equals(addresses));
         },
-        () -> describe(expected));
+        () -> describe(expected) + "\n" + CLUSTER_EVENTS_HEADER + clusterEvents());
   }
 
   /** Fails at once, with the end of its log, if a node we wait for has exited. */
@@ -202,8 +202,67 @@ public final class ForkedCluster implements AutoCloseable {
               + "; the end of its log "
               + node.logFile()
               + ":\n"
-              + tail(node.logFile(), 40));
+              + tail(node.logFile(), 40)
+              + "\n"
+              + CLUSTER_EVENTS_HEADER
+              + clusterEvents());
     }
+  }
+
+  /**
+   * A JUnit handler that adds {@link #clusterEvents()} of the test's current cluster to a failed
+   * assertion's message (a node's log is gone with the CI machine; the message is what is left).
+   */
+  public static org.junit.jupiter.api.extension.TestExecutionExceptionHandler
+      addClusterEventsOnFailure(java.util.function.Supplier<ForkedCluster> current) {
+    return (context, error) -> {
+      ForkedCluster cluster = current.get();
+      if (cluster == null
+          || !(error instanceof AssertionError)
+          || String.valueOf(error.getMessage()).contains(CLUSTER_EVENTS_HEADER)) {
+        throw error;
+      }
+      AssertionError withEvents =
+          new AssertionError(
+              error.getMessage() + "\n" + CLUSTER_EVENTS_HEADER + cluster.clusterEvents(), error);
+      throw withEvents;
+    };
+  }
+
+  private static final String CLUSTER_EVENTS_HEADER = "what the nodes logged about the cluster:";
+
+  /** Log lines that say why a member was downed: reachability, heartbeats, SBR decisions. */
+  private static final java.util.regex.Pattern CLUSTER_EVENT =
+      java.util.regex.Pattern.compile(
+          "Marking (node|unreachable node)|REACHABLE|SBR (took|is downing|found)|Leader is"
+              + " (removing|moving)|heartbeat interval is growing|heartbeat was delayed"
+              + "|Welcome from|Shutting down myself|Downing|down-all|quarantined this node");
+
+  /**
+   * The last cluster events of every node's current log (see {@link #CLUSTER_EVENT}): on a CI
+   * machine the logs are gone after the run, so a failure message has to carry them.
+   */
+  public String clusterEvents() {
+    StringBuilder events = new StringBuilder();
+    for (Node n : nodes) {
+      if (n.process == null) {
+        continue;
+      }
+      events.append("\n  node ").append(n.index).append(" (").append(n.logFile()).append("):");
+      try {
+        List<String> matching =
+            java.nio.file.Files.readAllLines(n.logFile()).stream()
+                .filter(line -> CLUSTER_EVENT.matcher(line).find())
+                .map(line -> line.length() > 260 ? line.substring(0, 260) + "..." : line)
+                .toList();
+        matching
+            .subList(Math.max(0, matching.size() - 25), matching.size())
+            .forEach(line -> events.append("\n    ").append(line));
+      } catch (IOException | RuntimeException e) {
+        events.append(" (unreadable: ").append(e).append(")");
+      }
+    }
+    return events.toString();
   }
 
   private static String tail(Path file, int lines) {

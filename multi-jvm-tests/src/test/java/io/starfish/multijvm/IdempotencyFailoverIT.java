@@ -32,6 +32,10 @@ class IdempotencyFailoverIT {
 
   private ForkedCluster cluster;
 
+  @org.junit.jupiter.api.extension.RegisterExtension
+  final org.junit.jupiter.api.extension.TestExecutionExceptionHandler clusterEventsOnFailure =
+      ForkedCluster.addClusterEventsOnFailure(() -> cluster);
+
   @AfterEach
   void stopCluster() {
     if (cluster != null) {

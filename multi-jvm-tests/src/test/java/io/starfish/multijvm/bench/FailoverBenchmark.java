@@ -197,8 +197,8 @@ public final class FailoverBenchmark {
           return affected.size() >= ids.size() / 6
               && System.nanoTime() - stableSince[0] > SETTLED.toNanos();
         });
-    // Starfish's resolver waits longer for 30 s after a join (starfish.cluster.warm-up-period,
-    // docs/cluster.md): a crash then is downed 3.5 s later. This run measures the common case, a
+    // Starfish's resolver waits longer for a while after a join (starfish.cluster.warm-up-period,
+    // docs/cluster.md): a crash then is downed later. This run measures the common case, a
     // crash outside that window, so it waits the window out after the previous victim rejoined.
     if (mode.equals("starfish")) {
       Duration warmUp =

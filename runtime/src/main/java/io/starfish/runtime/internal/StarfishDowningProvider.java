@@ -62,6 +62,7 @@ public final class StarfishDowningProvider extends DowningProvider {
   public Option<Props> downingActorProps() {
     DowningStrategy strategy = strategy();
     FiniteDuration stableAfter = settings.DowningStableAfter();
+    warnIfDownAllPrecedesWarmUpDecisions();
     return Option.apply(
         Props.create(
             QuickTickSplitBrainResolver.class,
@@ -103,6 +104,27 @@ public final class StarfishDowningProvider extends DowningProvider {
       default ->
           throw new IllegalArgumentException("Unknown split-brain resolver strategy " + name);
     };
+  }
+
+  /**
+   * During a warm-up a downing decision comes warm-up-stable-after after the last reachability
+   * change; a down-all-when-unstable at or below that downs the whole cluster first when a starved,
+   * fresh node flaps.
+   */
+  private void warnIfDownAllPrecedesWarmUpDecisions() {
+    FiniteDuration downAll = settings.DownAllWhenUnstable();
+    Duration warmUpStableAfter = warmUp(system.settings().config()).stableAfter();
+    if (downAll.toNanos() > 0 && downAll.toNanos() <= warmUpStableAfter.toNanos()) {
+      system
+          .log()
+          .warning(
+              "pekko.cluster.split-brain-resolver.down-all-when-unstable ({}) is not longer than"
+                  + " {} ({}): a flapping, warming-up member can make every node down the whole"
+                  + " cluster before the resolver decides",
+              downAll,
+              WARM_UP_STABLE_AFTER_KEY,
+              warmUpStableAfter);
+    }
   }
 
   static final String WARM_UP_PERIOD_KEY = "starfish.cluster.warm-up-period";
