@@ -10,9 +10,15 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * @param stepTimeout how long a saga waits for the answer to one step before sending it again
  * @param retryMinBackoff the first wait before a step is sent again after a transient failure
  * @param retryMaxBackoff the longest such wait (the wait doubles up to it)
+ * @param passivateFinishedAfter how long a saga with no step left stays running without a message
+ *     before it is passivated (and so forgotten by remember-entities); empty: only the ordinary
+ *     idle passivation applies
  */
 public record SagaSettings(
-    Duration stepTimeout, Duration retryMinBackoff, Duration retryMaxBackoff) {
+    Duration stepTimeout,
+    Duration retryMinBackoff,
+    Duration retryMaxBackoff,
+    java.util.Optional<Duration> passivateFinishedAfter) {
 
   public SagaSettings {
     if (stepTimeout.isNegative() || stepTimeout.isZero()) {
@@ -28,6 +34,17 @@ public record SagaSettings(
               + " and "
               + retryMaxBackoff);
     }
+    if (passivateFinishedAfter.isPresent()
+        && (passivateFinishedAfter.get().isNegative() || passivateFinishedAfter.get().isZero())) {
+      throw new IllegalArgumentException(
+          "starfish.sharding.saga.passivate-finished-after must be positive or off, was "
+              + passivateFinishedAfter.get());
+    }
+  }
+
+  /** Settings with finished sagas left to the ordinary idle passivation. */
+  public SagaSettings(Duration stepTimeout, Duration retryMinBackoff, Duration retryMaxBackoff) {
+    this(stepTimeout, retryMinBackoff, retryMaxBackoff, java.util.Optional.empty());
   }
 
   public static SagaSettings create(ActorSystem<?> system) {
@@ -39,7 +56,10 @@ public record SagaSettings(
     return new SagaSettings(
         c.getDuration("step-timeout"),
         c.getDuration("retry-min-backoff"),
-        c.getDuration("retry-max-backoff"));
+        c.getDuration("retry-max-backoff"),
+        c.getString("passivate-finished-after").equals("off")
+            ? java.util.Optional.empty()
+            : java.util.Optional.of(c.getDuration("passivate-finished-after")));
   }
 
   /** The wait before attempt {@code attempt} (1 = the first retry): doubling, capped. */

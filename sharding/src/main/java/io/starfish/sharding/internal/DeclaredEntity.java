@@ -98,6 +98,9 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
               }
               return Effect().noReply();
             })
+        // Under sharding the guard (EntityGuard) turns Idle into Passivate before it gets here;
+        // an entity run without it (unit tests) has no one to passivate it and ignores it.
+        .onCommand(EntityMessage.Idle.class, (state, idle) -> Effect().noReply())
         .onCommand(
             GetState.class,
             (state, get) ->
@@ -184,20 +187,50 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
 
   // ---- sagas: send the next step, resolve its answer, persist the result, repeat ----
 
+  /** Whether the receive timeout is the shorter one of a finished saga. */
+  private boolean finishedTimeoutSet;
+
+  /**
+   * A saga with no step left is passivated after starfish.sharding.saga.passivate-finished-after
+   * (through the same Idle message the sharding guard turns into Passivate), so that
+   * remember-entities forgets it instead of recovering every finished saga on each rebalance. A
+   * saga that has a step again (a start command after a refused one) goes back to the ordinary idle
+   * passivation.
+   */
+  private void passivateSoonIfFinished(boolean finished) {
+    Optional<java.time.Duration> after = sagaSettings.passivateFinishedAfter();
+    if (after.isEmpty() || finished == finishedTimeoutSet) {
+      return;
+    }
+    ActorContext<EntityMessage> actor = context.actorContext();
+    if (finished) {
+      actor.setReceiveTimeout(after.get(), EntityMessage.Idle.INSTANCE);
+    } else {
+      io.starfish.sharding.ShardingSettings.create(actor.getSystem())
+          .passivateIdleAfter()
+          .ifPresentOrElse(
+              idle -> actor.setReceiveTimeout(idle, EntityMessage.Idle.INSTANCE),
+              actor::cancelReceiveTimeout);
+    }
+    finishedTimeoutSet = finished;
+  }
+
   /** Sends the saga's next step, if it has one and none is in flight. */
   private void drive(EntityState<S> state) {
     if (saga == null || stepInFlight != null) {
       return;
     }
-    Optional<SagaStep> next = saga.nextStep().next(context.entityId(), state.domain());
-    if (next.isEmpty()) {
-      stepFailures = 0;
-      return;
-    }
-    SagaStep step = next.get();
     if (sagaSettings == null) {
       sagaSettings = SagaSettings.create(context.actorContext().getSystem());
     }
+    Optional<SagaStep> next = saga.nextStep().next(context.entityId(), state.domain());
+    if (next.isEmpty()) {
+      stepFailures = 0;
+      passivateSoonIfFinished(true);
+      return;
+    }
+    passivateSoonIfFinished(false);
+    SagaStep step = next.get();
     stepInFlight = step.idempotencyKey();
     awaitingAnswer = true;
     JsonNode command = CommandCodec.encode(step.command());
