@@ -4,8 +4,11 @@ import java.util.Arrays;
 
 /**
  * Entry point of the benchmarks: {@code ./mvnw -B -pl multi-jvm-tests -am -Pbench -DskipTests
- * verify -Dbench.args="<benchmark> [options]"}, where benchmark is {@code failover} ({@link
- * FailoverBenchmark}) or {@code soak} ({@link SoakBenchmark}). Results go to target/bench/.
+ * verify -Dbench.args="<benchmark> [options]"}, where benchmark is {@code throughput} ({@link
+ * ThroughputBenchmark}: Starfish, the plain Pekko baseline and raw Cassandra writes), {@code
+ * recovery} ({@link RecoveryBenchmark}), {@code memory} ({@link MemoryBenchmark}), {@code failover}
+ * ({@link FailoverBenchmark}), {@code soak} ({@link SoakBenchmark}) or {@code all} (the first four,
+ * with their default options). Results go to target/bench/ (docs/benchmarks.md explains them).
  */
 public final class Bench {
 
@@ -16,8 +19,17 @@ public final class Bench {
     switch (args.length > 0 ? args[0] : "") {
       case "failover" -> FailoverBenchmark.main(rest);
       case "soak" -> SoakBenchmark.main(rest);
+      case "throughput" -> ThroughputBenchmark.main(rest);
+      case "recovery" -> RecoveryBenchmark.main(rest);
+      case "memory" -> MemoryBenchmark.main(rest);
+      case "all" -> {
+        ThroughputBenchmark.main(new String[0]);
+        RecoveryBenchmark.main(new String[0]);
+        MemoryBenchmark.main(new String[0]);
+        FailoverBenchmark.main(new String[0]);
+      }
       default -> {
-        System.err.println("usage: Bench failover|soak [options]");
+        System.err.println("usage: Bench throughput|recovery|memory|failover|soak|all [options]");
         System.exit(2);
       }
     }

@@ -1,0 +1,615 @@
+package io.starfish.multijvm.bench;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.PreparedStatement;
+import com.datastax.oss.driver.api.core.uuid.Uuids;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.starfish.multijvm.ForkedCluster;
+import io.starfish.persistence.testing.TestCassandra;
+import io.starfish.sharding.internal.Json;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Collectors;
+
+/**
+ * Persisted commands per second through the HTTP API of a 3-node cluster on loopback, at several
+ * concurrency levels, with latency percentiles, measured by wrk (Debian package {@code wrk}):
+ * Starfish's {@code counter} and {@code account}, then the plain Pekko baseline ({@link
+ * PlainPekkoNode}) on the same Cassandra, then the raw write rate of the Cassandra driver inserting
+ * journal-shaped rows into the same node. Also the resident set size of every process after load.
+ *
+ * <p>Every request goes to node 1 (one wrk process; its percentiles are exact), which routes it
+ * through sharding: about two thirds of the entities live on the other nodes. Each request is one
+ * command on a random one of 1000 entities and is one journal write.
+ *
+ * <p>Run: {@code ./mvnw -B -pl multi-jvm-tests -am -Pbench -DskipTests verify
+ * -Dbench.args="throughput"} (options: {@code --levels 4,16,64 --seconds 20 --systems
+ * starfish,plain-pekko,raw-cassandra}). Writes {@code target/bench/throughput.json} and {@code
+ * throughput.md}.
+ */
+public final class ThroughputBenchmark {
+
+  private static final int ENTITIES = 1000;
+  private static final int HEAP_MB = 384;
+
+  /** Load before the first measurement of each workload: the JIT needs about this long. */
+  private static final int WARM_UP_SECONDS = 30;
+
+  record Result(
+      String system,
+      String workload,
+      int concurrency,
+      long requests,
+      double seconds,
+      long failed,
+      double okPerSecond,
+      double p50Ms,
+      double p90Ms,
+      double p99Ms,
+      double p999Ms,
+      double maxMs) {}
+
+  record Rss(String system, String process, long pid, long rssMiB, long heapMaxMiB) {}
+
+  public static void main(String[] args) throws Exception {
+    List<Integer> levels = List.of(4, 16, 64);
+    int seconds = 20;
+    List<String> systems = List.of("starfish", "plain-pekko", "raw-cassandra");
+    for (int i = 0; i < args.length; i++) {
+      switch (args[i]) {
+        case "--levels" ->
+            levels = Arrays.stream(args[++i].split(",")).map(Integer::parseInt).toList();
+        case "--seconds" -> seconds = Integer.parseInt(args[++i]);
+        case "--systems" -> systems = List.of(args[++i].split(","));
+        default -> throw new IllegalArgumentException("unknown argument " + args[i]);
+      }
+    }
+    requireWrk();
+    Path out = Path.of("target", "bench");
+    Files.createDirectories(out);
+    Path script = out.resolve("post.lua");
+    try (InputStream lua = ThroughputBenchmark.class.getResourceAsStream("/bench/post.lua")) {
+      Files.write(script, lua.readAllBytes());
+    }
+    List<Result> results = new ArrayList<>();
+    List<Rss> rss = new ArrayList<>();
+    try {
+      TestCassandra.instance();
+      for (String system : systems) {
+        switch (system) {
+          case "starfish" -> starfish(levels, seconds, script, results, rss);
+          case "plain-pekko" -> plainPekko(levels, seconds, script, results, rss);
+          case "raw-cassandra" -> rawCassandra(levels, seconds, results);
+          default -> throw new IllegalArgumentException("unknown system " + system);
+        }
+      }
+    } finally {
+      TestCassandra.stop();
+    }
+    report(results, rss, levels, seconds, out);
+  }
+
+  // ---- the systems under load ----
+
+  private static void starfish(
+      List<Integer> levels, int seconds, Path script, List<Result> results, List<Rss> rss)
+      throws Exception {
+    try (ForkedCluster cluster = new ForkedCluster("bench-throughput", 3, Map.of(), HEAP_MB)) {
+      say("starfish: starting 3 nodes");
+      cluster.start(Duration.ofMinutes(3));
+      String base = "http://127.0.0.1:" + cluster.node(1).httpPort;
+      Map<String, String[]> workloads = new LinkedHashMap<>();
+      workloads.put(
+          "counter",
+          new String[] {"/api/v1/entities/counter/tp-", "{\"type\":\"increment\",\"by\":1}"});
+      workloads.put(
+          "account",
+          new String[] {"/api/v1/entities/account/tp-", "{\"type\":\"deposit\",\"amount\":1}"});
+      for (Map.Entry<String, String[]> workload : workloads.entrySet()) {
+        String[] spec = workload.getValue();
+        prime("starfish " + workload.getKey(), base, spec[0], spec[1]);
+        say("starfish " + workload.getKey() + ": warm-up");
+        wrk(script, base, spec[0], spec[1], 16, WARM_UP_SECONDS);
+        for (int level : levels) {
+          results.add(
+              result(
+                  "starfish",
+                  workload.getKey(),
+                  level,
+                  wrk(script, base, spec[0], spec[1], level, seconds)));
+          say(results.get(results.size() - 1).toString());
+        }
+      }
+      for (ForkedCluster.Node node : cluster.nodes()) {
+        rss.add(rssOf("starfish", "node " + node.index, node.pid(), HEAP_MB));
+      }
+      rss.add(rssOf("starfish", "Cassandra", TestCassandra.instance().pid(), -1));
+    }
+  }
+
+  private static void plainPekko(
+      List<Integer> levels, int seconds, Path script, List<Result> results, List<Rss> rss)
+      throws Exception {
+    try (PlainPekkoCluster cluster = new PlainPekkoCluster(3)) {
+      say("plain-pekko: starting 3 nodes");
+      cluster.start(Duration.ofMinutes(3));
+      String base = "http://127.0.0.1:" + cluster.httpPorts.get(0);
+      String prefix = "/counter/tp-";
+      String body = "{\"by\":1}";
+      prime("plain-pekko counter", base, prefix, body);
+      say("plain-pekko counter: warm-up");
+      wrk(script, base, prefix, body, 16, WARM_UP_SECONDS);
+      for (int level : levels) {
+        results.add(
+            result(
+                "plain-pekko", "counter", level, wrk(script, base, prefix, body, level, seconds)));
+        say(results.get(results.size() - 1).toString());
+      }
+      for (int i = 0; i < cluster.processes.size(); i++) {
+        rss.add(rssOf("plain-pekko", "node " + (i + 1), cluster.processes.get(i).pid(), HEAP_MB));
+      }
+    }
+  }
+
+  /**
+   * The Cassandra driver inserting rows shaped like the journal's (same columns as
+   * pekko-persistence -cassandra's messages table, a 24-byte event) into the same node, with as
+   * many inserts in flight as the HTTP benchmark has connections: the storage limit that
+   * persistence works under.
+   */
+  private static void rawCassandra(List<Integer> levels, int seconds, List<Result> results)
+      throws Exception {
+    String contactPoint = TestCassandra.instance().contactPoint();
+    int colon = contactPoint.lastIndexOf(':');
+    try (CqlSession session =
+        CqlSession.builder()
+            .addContactPoint(
+                new InetSocketAddress(
+                    contactPoint.substring(0, colon),
+                    Integer.parseInt(contactPoint.substring(colon + 1))))
+            .withLocalDatacenter("datacenter1")
+            .build()) {
+      session.execute(
+          "CREATE KEYSPACE IF NOT EXISTS bench_raw WITH replication ="
+              + " {'class': 'SimpleStrategy', 'replication_factor': 1}");
+      session.execute(
+          "CREATE TABLE IF NOT EXISTS bench_raw.messages (persistence_id text, partition_nr bigint,"
+              + " sequence_nr bigint, timestamp timeuuid, timebucket text, writer_uuid text,"
+              + " ser_id int, ser_manifest text, event_manifest text, event blob,"
+              + " meta_ser_id int, meta_ser_manifest text, meta blob, tags set<text>,"
+              + " PRIMARY KEY ((persistence_id, partition_nr), sequence_nr, timestamp))");
+      PreparedStatement insert =
+          session.prepare(
+              "INSERT INTO bench_raw.messages (persistence_id, partition_nr, sequence_nr,"
+                  + " timestamp, timebucket, writer_uuid, ser_id, ser_manifest, event_manifest,"
+                  + " event, tags) VALUES (?, 0, ?, ?, ?, ?, 33, ?, '', ?, {})");
+      Map<Integer, AtomicLong> sequences = new ConcurrentHashMap<>();
+      String writer = java.util.UUID.randomUUID().toString();
+      byte[] event = new byte[24];
+      new java.util.Random(1).nextBytes(event);
+      say("raw-cassandra: warm-up");
+      rawLevel(session, insert, sequences, writer, event, 16, WARM_UP_SECONDS);
+      for (int level : levels) {
+        results.add(rawLevel(session, insert, sequences, writer, event, level, seconds));
+        say(results.get(results.size() - 1).toString());
+      }
+      session.execute("DROP KEYSPACE bench_raw");
+    }
+  }
+
+  private static Result rawLevel(
+      CqlSession session,
+      PreparedStatement insert,
+      Map<Integer, AtomicLong> sequences,
+      String writer,
+      byte[] event,
+      int inFlight,
+      int seconds)
+      throws InterruptedException {
+    Semaphore slots = new Semaphore(inFlight);
+    LatencyRecorder latencies = new LatencyRecorder();
+    AtomicLong failed = new AtomicLong();
+    java.util.Random random = new java.util.Random();
+    long start = System.nanoTime();
+    long end = start + TimeUnit.SECONDS.toNanos(seconds);
+    while (System.nanoTime() < end) {
+      slots.acquire();
+      int entity = random.nextInt(ENTITIES);
+      long sequenceNr = sequences.computeIfAbsent(entity, e -> new AtomicLong()).incrementAndGet();
+      long sent = System.nanoTime();
+      session
+          .executeAsync(
+              insert.bind(
+                  "raw-" + entity,
+                  sequenceNr,
+                  Uuids.timeBased(),
+                  "20261123T22",
+                  writer,
+                  "io.starfish.runtime.examples.Counter$Incremented",
+                  ByteBuffer.wrap(event)))
+          .whenComplete(
+              (rs, error) -> {
+                if (error == null) {
+                  latencies.record(System.nanoTime() - sent);
+                } else {
+                  failed.incrementAndGet();
+                }
+                slots.release();
+              });
+    }
+    slots.acquire(inFlight);
+    double elapsed = (System.nanoTime() - start) / 1e9;
+    return latencies.result("raw-cassandra", "journal-row insert", inFlight, failed.get(), elapsed);
+  }
+
+  /**
+   * Starts every one of the benchmark's entities with one command (16 at a time) before anything is
+   * measured: an entity's first command waits for its start (remember-entities write, journal
+   * recovery), which is not what the throughput figures are about. Prints the activation rate.
+   */
+  private static void prime(String what, String base, String prefix, String body)
+      throws InterruptedException {
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    Semaphore inFlight = new Semaphore(16);
+    AtomicLong failures = new AtomicLong();
+    long start = System.nanoTime();
+    for (int i = 1; i <= ENTITIES; i++) {
+      inFlight.acquire();
+      HttpRequest request =
+          HttpRequest.newBuilder(URI.create(base + prefix + i))
+              .timeout(Duration.ofSeconds(30))
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString(body))
+              .build();
+      http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
+          .whenComplete(
+              (response, error) -> {
+                if (error != null || response.statusCode() != 200) {
+                  failures.incrementAndGet();
+                }
+                inFlight.release();
+              });
+    }
+    inFlight.acquire(16);
+    double seconds = (System.nanoTime() - start) / 1e9;
+    say(
+        String.format(
+            "%s: started %d entities in %.1f s (%.0f/s, first command each), %d failed",
+            what, ENTITIES, seconds, ENTITIES / seconds, failures.get()));
+  }
+
+  // ---- wrk ----
+
+  private static void requireWrk() {
+    if (!Files.isExecutable(Path.of("/usr/bin/wrk"))) {
+      throw new IllegalStateException(
+          "wrk is not installed: sudo apt-get install -y wrk (Debian package), then run again");
+    }
+  }
+
+  private static JsonNode wrk(
+      Path script, String base, String prefix, String body, int connections, int seconds)
+      throws IOException, InterruptedException {
+    int threads = Math.min(2, connections);
+    ProcessBuilder builder =
+        new ProcessBuilder(
+                "/usr/bin/wrk",
+                "-t" + threads,
+                "-c" + connections,
+                "-d" + seconds + "s",
+                "--timeout",
+                "10s",
+                "-s",
+                script.toString(),
+                base)
+            .redirectErrorStream(true);
+    builder.environment().put("BENCH_PATH_PREFIX", prefix);
+    builder.environment().put("BENCH_BODY", body);
+    builder.environment().put("BENCH_ENTITIES", Integer.toString(ENTITIES));
+    Process process = builder.start();
+    String resultLine = null;
+    StringBuilder output = new StringBuilder();
+    try (BufferedReader reader =
+        new BufferedReader(
+            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+      String line;
+      while ((line = reader.readLine()) != null) {
+        output.append(line).append('\n');
+        if (line.startsWith("BENCH_RESULT ")) {
+          resultLine = line.substring("BENCH_RESULT ".length());
+        }
+      }
+    }
+    if (!process.waitFor(seconds + 60L, TimeUnit.SECONDS) || resultLine == null) {
+      process.destroyForcibly();
+      throw new IOException("wrk gave no result:\n" + output);
+    }
+    return Json.MAPPER.readTree(resultLine);
+  }
+
+  private static Result result(String system, String workload, int connections, JsonNode wrk) {
+    long requests = wrk.path("requests").asLong();
+    long failed = wrk.path("non2xx").asLong() + wrk.path("socketErrors").asLong();
+    double seconds = wrk.path("durationUs").asLong() / 1e6;
+    return new Result(
+        system,
+        workload,
+        connections,
+        requests,
+        seconds,
+        failed,
+        (requests - failed) / seconds,
+        wrk.path("p50").asLong() / 1000.0,
+        wrk.path("p90").asLong() / 1000.0,
+        wrk.path("p99").asLong() / 1000.0,
+        wrk.path("p999").asLong() / 1000.0,
+        wrk.path("max").asLong() / 1000.0);
+  }
+
+  // ---- memory ----
+
+  static Rss rssOf(String system, String process, long pid, long heapMaxMiB) {
+    long kib = -1;
+    try {
+      for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+        if (line.startsWith("VmRSS:")) {
+          kib = Long.parseLong(line.replaceAll("[^0-9]", ""));
+        }
+      }
+    } catch (IOException | RuntimeException e) {
+      say("cannot read the RSS of pid " + pid + ": " + e);
+    }
+    return new Rss(system, process, pid, kib < 0 ? -1 : kib / 1024, heapMaxMiB);
+  }
+
+  // ---- the plain Pekko cluster ----
+
+  /** Three {@link PlainPekkoNode} JVMs on loopback, started and stopped like ForkedCluster's. */
+  static final class PlainPekkoCluster implements AutoCloseable {
+    final List<Process> processes = new ArrayList<>();
+    final List<Integer> remotePorts = new ArrayList<>();
+    final List<Integer> httpPorts = new ArrayList<>();
+    private final int size;
+    private final HttpClient http = HttpClient.newHttpClient();
+
+    PlainPekkoCluster(int size) {
+      this.size = size;
+      for (int i = 0; i < size; i++) {
+        remotePorts.add(TestCassandra.freePort());
+        httpPorts.add(TestCassandra.freePort());
+      }
+    }
+
+    void start(Duration timeout) throws IOException {
+      String seeds =
+          remotePorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
+      Path logs =
+          Path.of(System.getProperty("starfish.test.work-dir", "target/it-work")).resolve("logs");
+      Files.createDirectories(logs);
+      for (int i = 0; i < size; i++) {
+        ProcessBuilder builder =
+            new ProcessBuilder(
+                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                    "-Xms128m",
+                    "-Xmx" + HEAP_MB + "m",
+                    "-XX:+UseG1GC",
+                    "-Dlogback.configurationFile=logback.xml",
+                    "-cp",
+                    System.getProperty("java.class.path"),
+                    PlainPekkoNode.class.getName())
+                .redirectErrorStream(true)
+                .redirectOutput(
+                    logs.resolve("bench-plain-pekko-node-" + (i + 1) + ".log").toFile());
+        Map<String, String> env = builder.environment();
+        env.put("STARFISH_REMOTE_PORT", remotePorts.get(i).toString());
+        env.put("STARFISH_HTTP_PORT", httpPorts.get(i).toString());
+        env.put("STARFISH_SEED_NODES", seeds);
+        env.put("STARFISH_CASSANDRA_CONTACT_POINT", TestCassandra.instance().contactPoint());
+        env.put("BENCH_NODES", Integer.toString(size));
+        processes.add(builder.start());
+      }
+      ForkedCluster.await(
+          "the plain Pekko nodes ready (logs in " + logs + ")",
+          timeout,
+          () -> {
+            for (int i = 0; i < size; i++) {
+              if (!processes.get(i).isAlive()) {
+                throw new IllegalStateException("plain Pekko node " + (i + 1) + " exited");
+              }
+              try {
+                HttpResponse<String> ready =
+                    http.send(
+                        HttpRequest.newBuilder(
+                                URI.create("http://127.0.0.1:" + httpPorts.get(i) + "/ready"))
+                            .timeout(Duration.ofSeconds(2))
+                            .build(),
+                        HttpResponse.BodyHandlers.ofString());
+                if (ready.statusCode() != 200) {
+                  return false;
+                }
+              } catch (IOException e) {
+                return false;
+              } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+              }
+            }
+            return true;
+          });
+    }
+
+    @Override
+    public void close() {
+      processes.forEach(Process::destroy);
+      for (Process process : processes) {
+        try {
+          if (!process.waitFor(20, TimeUnit.SECONDS)) {
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+          }
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+          process.destroyForcibly();
+        }
+      }
+    }
+  }
+
+  // ---- latencies of the raw writer ----
+
+  /** Latencies in nanoseconds, kept in full (a few million longs at most) and sorted at the end. */
+  static final class LatencyRecorder {
+    private long[] values = new long[1 << 16];
+    private int size;
+
+    synchronized void record(long nanos) {
+      if (size == values.length) {
+        values = Arrays.copyOf(values, size * 2);
+      }
+      values[size++] = nanos;
+    }
+
+    synchronized Result result(
+        String system, String workload, int concurrency, long failed, double seconds) {
+      long[] sorted = Arrays.copyOf(values, size);
+      Arrays.sort(sorted);
+      return new Result(
+          system,
+          workload,
+          concurrency,
+          size + failed,
+          seconds,
+          failed,
+          size / seconds,
+          percentile(sorted, 50),
+          percentile(sorted, 90),
+          percentile(sorted, 99),
+          percentile(sorted, 99.9),
+          sorted.length == 0 ? Double.NaN : sorted[sorted.length - 1] / 1e6);
+    }
+
+    private static double percentile(long[] sorted, double p) {
+      if (sorted.length == 0) {
+        return Double.NaN;
+      }
+      int index = (int) Math.ceil(p / 100.0 * sorted.length) - 1;
+      return sorted[Math.max(0, Math.min(sorted.length - 1, index))] / 1e6;
+    }
+  }
+
+  // ---- report ----
+
+  private static void report(
+      List<Result> results, List<Rss> rss, List<Integer> levels, int seconds, Path out)
+      throws IOException {
+    StringBuilder md = new StringBuilder();
+    md.append("Throughput benchmark, ")
+        .append(Instant.now())
+        .append(", ")
+        .append(seconds)
+        .append(" s per level, ")
+        .append(ENTITIES)
+        .append(" entities, Cassandra ")
+        .append(io.starfish.persistence.embedded.EmbeddedCassandra.version())
+        .append(", JDK ")
+        .append(System.getProperty("java.version"))
+        .append(", ")
+        .append(Runtime.getRuntime().availableProcessors())
+        .append(" cores\n\n");
+    md.append("| system | workload | concurrency | requests | failed | ok/s | p50 ms | p90 ms |")
+        .append(" p99 ms | p99.9 ms | max ms |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+    ArrayNode json = Json.MAPPER.createArrayNode();
+    for (Result r : results) {
+      md.append(
+          String.format(
+              "| %s | %s | %d | %d | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f |%n",
+              r.system(),
+              r.workload(),
+              r.concurrency(),
+              r.requests(),
+              r.failed(),
+              r.okPerSecond(),
+              r.p50Ms(),
+              r.p90Ms(),
+              r.p99Ms(),
+              r.p999Ms(),
+              r.maxMs()));
+      json.add(Json.MAPPER.valueToTree(r));
+    }
+    md.append("\n| concurrency | starfish counter / plain Pekko counter |")
+        .append(" starfish counter / raw Cassandra inserts | plain Pekko / raw Cassandra |\n")
+        .append("|---|---|---|---|\n");
+    for (int level : levels) {
+      double starfish = rate(results, "starfish", "counter", level);
+      double plain = rate(results, "plain-pekko", "counter", level);
+      double raw = rate(results, "raw-cassandra", "journal-row insert", level);
+      md.append(
+          String.format(
+              "| %d | %.2f | %.2f | %.2f |%n",
+              level, starfish / plain, starfish / raw, plain / raw));
+    }
+    md.append("\n| system | process | pid | RSS MiB | heap max MiB |\n|---|---|---|---|---|\n");
+    ArrayNode rssJson = Json.MAPPER.createArrayNode();
+    for (Rss r : rss) {
+      md.append(
+          String.format(
+              "| %s | %s | %d | %d | %s |%n",
+              r.system(),
+              r.process(),
+              r.pid(),
+              r.rssMiB(),
+              r.heapMaxMiB() < 0 ? "(Cassandra's own)" : Long.toString(r.heapMaxMiB())));
+      rssJson.add(Json.MAPPER.valueToTree(r));
+    }
+    ObjectNode all = Json.MAPPER.createObjectNode();
+    all.put("date", Instant.now().toString());
+    all.put("secondsPerLevel", seconds);
+    all.set("results", json);
+    all.set("rss", rssJson);
+    Files.writeString(out.resolve("throughput.md"), md);
+    Files.writeString(
+        out.resolve("throughput.json"),
+        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(all));
+    System.out.println(md);
+    say("written " + out.resolve("throughput.md") + " and throughput.json");
+  }
+
+  private static double rate(List<Result> results, String system, String workload, int level) {
+    return results.stream()
+        .filter(
+            r ->
+                r.system().equals(system)
+                    && r.workload().equals(workload)
+                    && r.concurrency() == level)
+        .mapToDouble(Result::okPerSecond)
+        .findFirst()
+        .orElse(Double.NaN);
+  }
+
+  static void say(String line) {
+    System.out.println("[bench] " + line);
+  }
+}
