@@ -1,24 +1,20 @@
 package io.starfish.multijvm.bench;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starfish.multijvm.ForkedCluster;
 import io.starfish.persistence.testing.TestCassandra;
 import io.starfish.sharding.internal.Json;
 import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -76,7 +72,7 @@ public final class MemoryBenchmark {
         long start = System.nanoTime();
         activate(node, "mem-", entities);
         double seconds = (System.nanoTime() - start) / 1e9;
-        long running = runningCounters(cluster);
+        long running = BenchSupport.runningEntities(cluster, node, "counter");
         long after = liveHeapKiB(node.pid());
         long rssAfter = ThroughputBenchmark.rssOf("starfish", "node", node.pid(), HEAP_MB).rssMiB();
         double perEntity = (after - before) * 1024.0 / entities;
@@ -124,41 +120,25 @@ public final class MemoryBenchmark {
   /** Reads {@code count} counters (64 at a time), which starts each of them. */
   private static void activate(ForkedCluster.Node node, String prefix, int count)
       throws InterruptedException {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    Semaphore inFlight = new Semaphore(64);
-    AtomicLong failures = new AtomicLong();
-    long start = System.nanoTime();
-    for (int i = 0; i < count; i++) {
-      inFlight.acquire();
-      HttpRequest request =
-          HttpRequest.newBuilder(
-                  URI.create(
-                      "http://127.0.0.1:"
-                          + node.httpPort
-                          + "/api/v1/entities/counter/"
-                          + prefix
-                          + i))
-              .timeout(Duration.ofSeconds(30))
-              .GET()
-              .build();
-      http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-          .whenComplete(
-              (response, error) -> {
-                if (error != null || response.statusCode() != 200) {
-                  failures.incrementAndGet();
-                }
-                inFlight.release();
-              });
-      if ((i + 1) % 10_000 == 0) {
-        say(
-            String.format(
-                "%d of %d read (%.0f/s), %d failed",
-                i + 1, count, (i + 1) / ((System.nanoTime() - start) / 1e9), failures.get()));
-      }
-    }
-    inFlight.acquire(64);
-    if (failures.get() > 0) {
-      say(failures.get() + " of " + count + " reads failed");
+    List<Integer> failed =
+        BenchSupport.sendAll(
+            "read " + prefix + "*",
+            count,
+            64,
+            10_000,
+            i ->
+                HttpRequest.newBuilder(
+                        URI.create(
+                            "http://127.0.0.1:"
+                                + node.httpPort
+                                + "/api/v1/entities/counter/"
+                                + prefix
+                                + i))
+                    .timeout(Duration.ofSeconds(30))
+                    .GET()
+                    .build());
+    if (!failed.isEmpty()) {
+      say(failed.size() + " of " + count + " reads failed");
     }
   }
 
@@ -190,20 +170,7 @@ public final class MemoryBenchmark {
     return output;
   }
 
-  private static long runningCounters(ForkedCluster cluster) {
-    long[] total = {0};
-    cluster
-        .getJson(cluster.node(1), "/api/v1/cluster/shards")
-        .ifPresent(
-            shards -> {
-              for (JsonNode node : shards.path("counter")) {
-                node.path("shards").properties().forEach(s -> total[0] += s.getValue().asLong());
-              }
-            });
-    return total[0];
-  }
-
   private static void say(String line) {
-    System.out.println("[bench] " + line);
+    BenchSupport.say(line);
   }
 }

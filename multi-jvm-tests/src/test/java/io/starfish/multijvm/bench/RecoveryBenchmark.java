@@ -59,7 +59,13 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  */
 public final class RecoveryBenchmark {
 
-  record Recovery(String entity, long events, boolean snapshot, int attempt, double millis) {}
+  record Recovery(
+      String entity,
+      long events,
+      boolean snapshot,
+      int attempt,
+      double millis,
+      double againMillis) {}
 
   public static void main(String[] args) throws Exception {
     List<Long> eventCounts = List.of(10_000L, 100_000L);
@@ -158,23 +164,25 @@ public final class RecoveryBenchmark {
       readOnce(system, warmUp);
       for (long events : eventCounts) {
         for (boolean snapshot : List.of(false, true)) {
-          String id = "recovery-" + run + "-" + events + (snapshot ? "-snap" : "-events");
-          write(system, id, snapshot ? events - 1 : events);
-          if (snapshot) {
-            // The entity's own command writes the last event; Starfish snapshots every 100, so
-            // it snapshots at `events` (a multiple of 100).
-            incrementAndAwaitSnapshot(system, id, events);
-          }
+          // Each attempt is a fresh entity: its first recovery in this JVM is what a node that
+          // takes over a shard does. The same entity read again right after is recorded too.
           for (int attempt = 1; attempt <= repeat; attempt++) {
-            long start = System.nanoTime();
-            EntityResult.Current current = readOnce(system, id);
-            double millis = (System.nanoTime() - start) / 1e6;
-            if (current.version() != events) {
-              throw new IllegalStateException(
-                  id + " recovered at version " + current.version() + ", expected " + events);
+            String id =
+                "recovery-" + run + "-" + events + (snapshot ? "-snap-" : "-events-") + attempt;
+            write(system, id, snapshot ? events - 1 : events);
+            if (snapshot) {
+              // The entity's own command writes the last event; Starfish snapshots every 100,
+              // so it snapshots at `events` (a multiple of 100).
+              incrementAndAwaitSnapshot(system, id, events);
             }
-            results.add(new Recovery(id, events, snapshot, attempt, millis));
-            say(results.get(results.size() - 1).toString());
+            double first = timedRead(system, id, events);
+            List<Long> snapshotsAfter = snapshotsOf(id);
+            double again = timedRead(system, id, events);
+            results.add(new Recovery(id, events, snapshot, attempt, first, again));
+            say(
+                results.get(results.size() - 1)
+                    + "; snapshots after the first read at "
+                    + snapshotsAfter);
           }
         }
       }
@@ -242,6 +250,31 @@ public final class RecoveryBenchmark {
                   != null);
     }
     stop(system, entity);
+  }
+
+  private static double timedRead(ActorSystem<SpawnProtocol.Command> system, String id, long events)
+      throws Exception {
+    long start = System.nanoTime();
+    EntityResult.Current current = readOnce(system, id);
+    double millis = (System.nanoTime() - start) / 1e6;
+    if (current.version() != events) {
+      throw new IllegalStateException(
+          id + " recovered at version " + current.version() + ", expected " + events);
+    }
+    return millis;
+  }
+
+  /** The sequence numbers of the entity's snapshots in Cassandra. */
+  private static List<Long> snapshotsOf(String id) {
+    try (CqlSession cql = session()) {
+      List<Long> sequenceNrs = new ArrayList<>();
+      cql.execute(
+              com.datastax.oss.driver.api.core.cql.SimpleStatement.newInstance(
+                  "SELECT sequence_nr FROM starfish_snapshot.snapshots WHERE persistence_id = ?",
+                  "counter|" + id))
+          .forEach(row -> sequenceNrs.add(row.getLong(0)));
+      return sequenceNrs;
+    }
   }
 
   /** Spawns the entity, asks it once for its state (which waits for recovery), stops it. */
@@ -335,25 +368,12 @@ public final class RecoveryBenchmark {
   }
 
   private static void createEntities(ForkedCluster cluster, int count) throws Exception {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    Semaphore inFlight = new Semaphore(32);
-    java.util.Queue<Integer> failed = new java.util.concurrent.ConcurrentLinkedQueue<>();
-    for (int i = 0; i < count; i++) {
-      int index = i;
-      inFlight.acquire();
-      http.sendAsync(increment(cluster, index), HttpResponse.BodyHandlers.discarding())
-          .whenComplete(
-              (response, error) -> {
-                if (error != null || response.statusCode() != 200) {
-                  failed.add(index);
-                }
-                inFlight.release();
-              });
-    }
-    inFlight.acquire(32);
+    List<Integer> failed =
+        BenchSupport.sendAll("create", count, 32, 1000, i -> increment(cluster, i));
     // A 503 (e.g. a shard's first start taking longer than the ask timeout) is retried, as a
     // client would; the count of running entities below must reach every one of them.
     say(failed.size() + " of " + count + " first attempts failed; retrying them");
+    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
     for (Integer index : failed) {
       while (true) {
@@ -384,18 +404,8 @@ public final class RecoveryBenchmark {
         .build();
   }
 
-  /** Running counter entities, over all nodes, by node 1's cluster shard view. */
   private static long runningCounters(ForkedCluster cluster) {
-    long[] total = {0};
-    cluster
-        .getJson(cluster.node(1), "/api/v1/cluster/shards")
-        .ifPresent(
-            shards -> {
-              for (JsonNode node : shards.path("counter")) {
-                node.path("shards").properties().forEach(s -> total[0] += s.getValue().asLong());
-              }
-            });
-    return total[0];
+    return BenchSupport.runningEntities(cluster, cluster.node(1), "counter");
   }
 
   // ---- report ----
@@ -405,8 +415,9 @@ public final class RecoveryBenchmark {
       throws java.io.IOException {
     StringBuilder md = new StringBuilder();
     md.append("Recovery benchmark, ").append(Instant.now()).append("\n\n");
-    md.append("| events | snapshot | attempts | first (ms) | median (ms) | events/s (median) |\n")
-        .append("|---|---|---|---|---|---|\n");
+    md.append("| events | snapshot | entities | first recovery, median (ms) | min | max |")
+        .append(" events/s (median) | same entity again, median (ms) |\n")
+        .append("|---|---|---|---|---|---|---|---|\n");
     ArrayNode json = Json.MAPPER.createArrayNode();
     recoveries.stream()
         .map(r -> r.events() + "/" + r.snapshot())
@@ -418,18 +429,21 @@ public final class RecoveryBenchmark {
                       .filter(r -> (r.events() + "/" + r.snapshot()).equals(key))
                       .toList();
               List<Double> sorted = rs.stream().map(Recovery::millis).sorted().toList();
+              List<Double> again = rs.stream().map(Recovery::againMillis).sorted().toList();
               double median = sorted.get(sorted.size() / 2);
               md.append(
                   String.format(
-                      "| %d | %s | %d | %.0f | %.0f | %s |%n",
+                      "| %d | %s | %d | %.0f | %.0f | %.0f | %s | %.0f |%n",
                       rs.get(0).events(),
                       rs.get(0).snapshot() ? "yes (at the last event)" : "no",
                       rs.size(),
-                      rs.get(0).millis(),
                       median,
+                      sorted.get(0),
+                      sorted.get(sorted.size() - 1),
                       rs.get(0).snapshot()
                           ? "-"
-                          : String.format("%.0f", rs.get(0).events() / (median / 1000))));
+                          : String.format("%.0f", rs.get(0).events() / (median / 1000)),
+                      again.get(again.size() / 2)));
             });
     recoveries.forEach(r -> json.add(Json.MAPPER.valueToTree(r)));
     md.append("\n| full restart, ").append(remembered).append(" remembered entities | s |\n");
@@ -453,6 +467,6 @@ public final class RecoveryBenchmark {
   }
 
   private static void say(String line) {
-    System.out.println("[bench] " + line);
+    BenchSupport.say(line);
   }
 }

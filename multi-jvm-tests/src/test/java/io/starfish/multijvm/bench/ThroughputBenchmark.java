@@ -48,16 +48,20 @@ import java.util.stream.Collectors;
  *
  * <p>Run: {@code ./mvnw -B -pl multi-jvm-tests -am -Pbench -DskipTests verify
  * -Dbench.args="throughput"} (options: {@code --levels 4,16,64 --seconds 20 --systems
- * starfish,plain-pekko,raw-cassandra}). Writes {@code target/bench/throughput.json} and {@code
- * throughput.md}.
+ * starfish,plain-pekko,raw-cassandra --warm-up 90}). Writes {@code target/bench/throughput.json}
+ * and {@code throughput.md}.
  */
 public final class ThroughputBenchmark {
 
   private static final int ENTITIES = 1000;
   private static final int HEAP_MB = 384;
 
-  /** Load before the first measurement of each workload: the JIT needs about this long. */
-  private static final int WARM_UP_SECONDS = 30;
+  /**
+   * Load before the first measurement of each workload (--warm-up): on 2 cores the JIT of three
+   * node JVMs is still compiling after 30 s, and the first workload measured on fresh JVMs then
+   * loses against the later ones.
+   */
+  private static int warmUpSeconds = 90;
 
   record Result(
       String system,
@@ -85,6 +89,7 @@ public final class ThroughputBenchmark {
             levels = Arrays.stream(args[++i].split(",")).map(Integer::parseInt).toList();
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
         case "--systems" -> systems = List.of(args[++i].split(","));
+        case "--warm-up" -> warmUpSeconds = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -133,7 +138,7 @@ public final class ThroughputBenchmark {
         String[] spec = workload.getValue();
         prime("starfish " + workload.getKey(), base, spec[0], spec[1]);
         say("starfish " + workload.getKey() + ": warm-up");
-        wrk(script, base, spec[0], spec[1], 16, WARM_UP_SECONDS);
+        wrk(script, base, spec[0], spec[1], 16, warmUpSeconds);
         for (int level : levels) {
           results.add(
               result(
@@ -162,7 +167,7 @@ public final class ThroughputBenchmark {
       String body = "{\"by\":1}";
       prime("plain-pekko counter", base, prefix, body);
       say("plain-pekko counter: warm-up");
-      wrk(script, base, prefix, body, 16, WARM_UP_SECONDS);
+      wrk(script, base, prefix, body, 16, warmUpSeconds);
       for (int level : levels) {
         results.add(
             result(
@@ -212,7 +217,7 @@ public final class ThroughputBenchmark {
       byte[] event = new byte[24];
       new java.util.Random(1).nextBytes(event);
       say("raw-cassandra: warm-up");
-      rawLevel(session, insert, sequences, writer, event, 16, WARM_UP_SECONDS);
+      rawLevel(session, insert, sequences, writer, event, 16, 15);
       for (int level : levels) {
         results.add(rawLevel(session, insert, sequences, writer, event, level, seconds));
         say(results.get(results.size() - 1).toString());
@@ -273,33 +278,24 @@ public final class ThroughputBenchmark {
    */
   private static void prime(String what, String base, String prefix, String body)
       throws InterruptedException {
-    HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    Semaphore inFlight = new Semaphore(16);
-    AtomicLong failures = new AtomicLong();
     long start = System.nanoTime();
-    for (int i = 1; i <= ENTITIES; i++) {
-      inFlight.acquire();
-      HttpRequest request =
-          HttpRequest.newBuilder(URI.create(base + prefix + i))
-              .timeout(Duration.ofSeconds(30))
-              .header("Content-Type", "application/json")
-              .POST(HttpRequest.BodyPublishers.ofString(body))
-              .build();
-      http.sendAsync(request, HttpResponse.BodyHandlers.discarding())
-          .whenComplete(
-              (response, error) -> {
-                if (error != null || response.statusCode() != 200) {
-                  failures.incrementAndGet();
-                }
-                inFlight.release();
-              });
-    }
-    inFlight.acquire(16);
-    double seconds = (System.nanoTime() - start) / 1e9;
+    List<Integer> failed =
+        BenchSupport.sendAll(
+            what,
+            ENTITIES,
+            16,
+            0,
+            i ->
+                HttpRequest.newBuilder(URI.create(base + prefix + (i + 1)))
+                    .timeout(Duration.ofSeconds(30))
+                    .header("Content-Type", "application/json")
+                    .POST(HttpRequest.BodyPublishers.ofString(body))
+                    .build());
+    double seconds = BenchSupport.seconds(start);
     say(
         String.format(
             "%s: started %d entities in %.1f s (%.0f/s, first command each), %d failed",
-            what, ENTITIES, seconds, ENTITIES / seconds, failures.get()));
+            what, ENTITIES, seconds, ENTITIES / seconds, failed.size()));
   }
 
   // ---- wrk ----
@@ -610,6 +606,6 @@ public final class ThroughputBenchmark {
   }
 
   static void say(String line) {
-    System.out.println("[bench] " + line);
+    BenchSupport.say(line);
   }
 }
