@@ -2,16 +2,9 @@ package io.starfish.sharding;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.ConfigFactory;
-import io.starfish.persistence.testing.InMemoryPersistence;
-import io.starfish.sharding.internal.Json;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -30,21 +23,11 @@ class FinishedSagaPassivationTest {
   @BeforeAll
   static void startSingleNodeCluster() {
     testKit =
-        ActorTestKit.create(
+        ShardingTestSupport.singleNodeCluster(
             "FinishedSagaPassivationTest",
-            ConfigFactory.parseString(
-                    "pekko.actor.provider = cluster\n"
-                        + "starfish.sharding.passivate-idle-after = 1 minute\n"
-                        + "starfish.sharding.saga { step-timeout = 200ms, retry-min-backoff = 50ms,"
-                        + " retry-max-backoff = 100ms, passivate-finished-after = 500ms }\n"
-                        + "pekko.remote.artery.canonical.port = 0\n"
-                        + "pekko.remote.artery.canonical.hostname = 127.0.0.1\n")
-                .withFallback(InMemoryPersistence.config()));
-    Cluster cluster = Cluster.get(testKit.system());
-    cluster.manager().tell(new Join(cluster.selfMember().address()));
-    Awaitility.await()
-        .atMost(20, TimeUnit.SECONDS)
-        .until(() -> cluster.selfMember().status() == MemberStatus.up());
+            "starfish.sharding.passivate-idle-after = 1 minute\n"
+                + "starfish.sharding.saga { step-timeout = 200ms, retry-min-backoff = 50ms,"
+                + " retry-max-backoff = 100ms, passivate-finished-after = 500ms }");
     sharding =
         StarfishSharding.init(
             testKit.system(),
@@ -57,15 +40,7 @@ class FinishedSagaPassivationTest {
   }
 
   private static EntityResult ask(String type, String id, String json) throws Exception {
-    JsonNode command = Json.COMMANDS.readTree(json);
-    return sharding
-        .ask(
-            type,
-            id,
-            replyTo -> new EntityMessage.Execute(command, replyTo),
-            Duration.ofSeconds(10))
-        .toCompletableFuture()
-        .get(15, TimeUnit.SECONDS);
+    return ShardingTestSupport.ask(sharding, type, id, json);
   }
 
   private static EntityResult.Current state(String type, String id) throws Exception {
@@ -77,15 +52,7 @@ class FinishedSagaPassivationTest {
   }
 
   private static int running(String type, String id) throws Exception {
-    String shard = sharding.shardIdOf(id);
-    return sharding
-        .placement(Duration.ofSeconds(3))
-        .toCompletableFuture()
-        .get(10, TimeUnit.SECONDS)
-        .get(type)
-        .stream()
-        .mapToInt(placement -> placement.entitiesPerShard().getOrDefault(shard, 0))
-        .sum();
+    return ShardingTestSupport.entitiesInShardOf(sharding, type, id);
   }
 
   @Test

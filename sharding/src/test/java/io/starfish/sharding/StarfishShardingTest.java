@@ -3,16 +3,11 @@ package io.starfish.sharding;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.typesafe.config.ConfigFactory;
 import io.starfish.persistence.CborSerializable;
-import io.starfish.persistence.testing.InMemoryPersistence;
 import io.starfish.sharding.internal.Json;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehaviorWithEnforcedReplies;
@@ -150,22 +145,12 @@ class StarfishShardingTest {
   @BeforeAll
   static void startSingleNodeCluster() {
     testKit =
-        ActorTestKit.create(
+        ShardingTestSupport.singleNodeCluster(
             "StarfishShardingTest",
-            ConfigFactory.parseString(
-                    "pekko.actor.provider = cluster\n"
-                        + "starfish.sharding.passivate-idle-after = 1s\n"
-                        // quick saga retries, well inside the 1 s passivation (checked at start)
-                        + "starfish.sharding.saga { step-timeout = 200ms, retry-min-backoff = 50ms,"
-                        + " retry-max-backoff = 100ms }\n"
-                        + "pekko.remote.artery.canonical.port = 0\n"
-                        + "pekko.remote.artery.canonical.hostname = 127.0.0.1\n")
-                .withFallback(InMemoryPersistence.config()));
-    Cluster cluster = Cluster.get(testKit.system());
-    cluster.manager().tell(new Join(cluster.selfMember().address()));
-    Awaitility.await()
-        .atMost(20, TimeUnit.SECONDS)
-        .until(() -> cluster.selfMember().status() == MemberStatus.up());
+            "starfish.sharding.passivate-idle-after = 1s\n"
+                // quick saga retries, well inside the 1 s passivation (checked at start)
+                + "starfish.sharding.saga { step-timeout = 200ms, retry-min-backoff = 50ms,"
+                + " retry-max-backoff = 100ms }");
     sharding = StarfishSharding.init(testKit.system(), EntityRegistry.of(TALLY, NOTEBOOK, RELAY));
   }
 
@@ -175,15 +160,7 @@ class StarfishShardingTest {
   }
 
   private static EntityResult ask(String type, String id, String json) throws Exception {
-    JsonNode command = Json.COMMANDS.readTree(json);
-    return sharding
-        .ask(
-            type,
-            id,
-            replyTo -> new EntityMessage.Execute(command, replyTo),
-            Duration.ofSeconds(10))
-        .toCompletableFuture()
-        .get(15, TimeUnit.SECONDS);
+    return ShardingTestSupport.ask(sharding, type, id, json);
   }
 
   private static java.util.List<String> pendingRelays() throws Exception {
@@ -299,15 +276,7 @@ class StarfishShardingTest {
   }
 
   private static int entitiesInShardOf(String type, String id) throws Exception {
-    String shard = sharding.shardIdOf(id);
-    return sharding
-        .placement(Duration.ofSeconds(3))
-        .toCompletableFuture()
-        .get(10, TimeUnit.SECONDS)
-        .get(type)
-        .stream()
-        .mapToInt(placement -> placement.entitiesPerShard().getOrDefault(shard, 0))
-        .sum();
+    return ShardingTestSupport.entitiesInShardOf(sharding, type, id);
   }
 
   @Test
