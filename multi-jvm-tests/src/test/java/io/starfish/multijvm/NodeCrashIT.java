@@ -110,13 +110,32 @@ class NodeCrashIT {
     return Json.MAPPER.readTree(response.body());
   }
 
+  /**
+   * Reads an entity and, like a client, reads again while the answer is 503 (the entity's first
+   * recovery on the just-restarted node can take longer than the ask timeout: CI, 2026-11-23).
+   */
   private static JsonNode get(int port, String path) throws Exception {
-    HttpResponse<String> response =
-        CLIENT.send(
-            HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
-                .timeout(Duration.ofSeconds(10))
-                .build(),
-            HttpResponse.BodyHandlers.ofString());
+    HttpRequest request =
+        HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+            .timeout(Duration.ofSeconds(10))
+            .build();
+    AtomicReference<HttpResponse<String>> answer = new AtomicReference<>();
+    Awaitility.await("an answer other than 503 to GET " + path)
+        .atMost(60, TimeUnit.SECONDS)
+        .pollDelay(Duration.ZERO)
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              HttpResponse<String> response =
+                  CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
+              if (response.statusCode() == 503) {
+                System.out.println("[crash-it] 503 for GET " + path + ": " + response.body());
+                return false;
+              }
+              answer.set(response);
+              return true;
+            });
+    HttpResponse<String> response = answer.get();
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     return Json.MAPPER.readTree(response.body());
   }
