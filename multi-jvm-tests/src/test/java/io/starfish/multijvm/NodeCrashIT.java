@@ -89,25 +89,7 @@ class NodeCrashIT {
             .header("Idempotency-Key", idempotencyKey)
             .POST(HttpRequest.BodyPublishers.ofString(json))
             .build();
-    AtomicReference<HttpResponse<String>> answer = new AtomicReference<>();
-    Awaitility.await("an answer other than 503 to " + idempotencyKey)
-        .atMost(60, TimeUnit.SECONDS)
-        .pollDelay(Duration.ZERO)
-        .pollInterval(Duration.ofMillis(500))
-        .until(
-            () -> {
-              HttpResponse<String> response =
-                  CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
-              if (response.statusCode() == 503) {
-                System.out.println("[crash-it] 503 for " + idempotencyKey + ": " + response.body());
-                return false;
-              }
-              answer.set(response);
-              return true;
-            });
-    HttpResponse<String> response = answer.get();
-    assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    return Json.MAPPER.readTree(response.body());
+    return sendUntilNot503(request, idempotencyKey);
   }
 
   /**
@@ -119,8 +101,16 @@ class NodeCrashIT {
         HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
             .timeout(Duration.ofSeconds(10))
             .build();
+    return sendUntilNot503(request, "GET " + path);
+  }
+
+  /**
+   * Sends {@code request} again while the answer is 503 (the contract's "retry later"), for up to
+   * 60 s, as a client would; the first other answer must be 200. Returns its body.
+   */
+  private static JsonNode sendUntilNot503(HttpRequest request, String what) throws Exception {
     AtomicReference<HttpResponse<String>> answer = new AtomicReference<>();
-    Awaitility.await("an answer other than 503 to GET " + path)
+    Awaitility.await("an answer other than 503 to " + what)
         .atMost(60, TimeUnit.SECONDS)
         .pollDelay(Duration.ZERO)
         .pollInterval(Duration.ofMillis(500))
@@ -129,7 +119,7 @@ class NodeCrashIT {
               HttpResponse<String> response =
                   CLIENT.send(request, HttpResponse.BodyHandlers.ofString());
               if (response.statusCode() == 503) {
-                System.out.println("[crash-it] 503 for GET " + path + ": " + response.body());
+                System.out.println("[crash-it] 503 for " + what + ": " + response.body());
                 return false;
               }
               answer.set(response);
