@@ -4,11 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starfish.http.internal.TransportBlackhole;
+import io.starfish.sharding.EntityIds;
 import io.starfish.sharding.internal.Json;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.BiPredicate;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -43,6 +45,10 @@ import org.slf4j.LoggerFactory;
  * from those peers (both directions) until {@code DELETE /api/v1/admin/partition} heals every cut.
  * It needs {@code pekko.remote.artery.advanced.test-mode = on} (409 otherwise); see {@link
  * TransportBlackhole}.
+ *
+ * <p>{@code POST /api/v1/admin/entities/{type}/{id}/crash}: a chaos action; the entity throws
+ * (wherever it runs), supervision restarts it with backoff and it recovers from its journal. 202
+ * once the request is sent; nothing is persisted.
  */
 public final class AdminRoutes extends AllDirectives {
 
@@ -51,11 +57,18 @@ public final class AdminRoutes extends AllDirectives {
   private final ActorSystem<?> system;
   private final HttpSettings settings;
   private final TransportBlackhole blackhole;
+  private final BiPredicate<String, String> crash;
 
-  public AdminRoutes(ActorSystem<?> system, HttpSettings settings) {
+  /**
+   * @param crash sends a crash request to entity (type, id); false if the type is unknown (e.g.
+   *     {@code StarfishSharding::crash})
+   */
+  public AdminRoutes(
+      ActorSystem<?> system, HttpSettings settings, BiPredicate<String, String> crash) {
     this.system = system;
     this.settings = settings;
     this.blackhole = new TransportBlackhole(system);
+    this.crash = crash;
   }
 
   public Route route() {
@@ -70,11 +83,37 @@ public final class AdminRoutes extends AllDirectives {
                             concat(
                                 path("leave", () -> post(this::leave)),
                                 path(
+                                    PathMatchers.segment("entities")
+                                        .slash(PathMatchers.segment())
+                                        .slash(PathMatchers.segment())
+                                        .slash("crash"),
+                                    (type, id) -> post(() -> crash(type, id, uri.path()))),
+                                path(
                                     "partition",
                                     () ->
                                         concat(
                                             post(() -> partition(uri.path())),
                                             delete(() -> heal(uri.path()))))))));
+  }
+
+  private Route crash(String type, String id, String instance) {
+    if (!EntityIds.isValid(id)) {
+      return complete(
+          Problem.invalidId(
+                  "entity ids are 1 to " + EntityIds.MAX_LENGTH + " characters of [A-Za-z0-9._:-]")
+              .toResponse(instance, settings.retryAfterSeconds()));
+    }
+    if (!crash.test(type, id)) {
+      return complete(
+          Problem.unknownEntityType("no entity type named '" + abbreviate(type) + "'")
+              .toResponse(instance, settings.retryAfterSeconds()));
+    }
+    log.warn("admin request: entity {}/{} is made to crash (chaos action)", type, id);
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.put("type", type);
+    body.put("id", id);
+    body.put("status", "crash requested");
+    return complete(JsonResponses.status(StatusCodes.ACCEPTED, body));
   }
 
   private Route partition(String instance) {

@@ -2,6 +2,7 @@ package io.starfish.http;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.starfish.sharding.HealingEvent;
 import io.starfish.sharding.ShardPlacement;
 import io.starfish.sharding.internal.Json;
 import java.time.Duration;
@@ -9,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.ClusterEvent.CurrentClusterState;
 import org.apache.pekko.cluster.Member;
@@ -22,8 +24,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code GET /api/v1/cluster} (membership as this node sees it) and {@code GET
- * /api/v1/cluster/shards} (per entity type and node: shard ids and entity counts).
+ * {@code GET /api/v1/cluster} (membership as this node sees it), {@code GET /api/v1/cluster/shards}
+ * (per entity type and node: shard ids and entity counts) and {@code GET /api/v1/cluster/events}
+ * (this node's healing timeline: unreachable, downed, removed, shards reallocated, entities
+ * recovered, each with its time and the duration since the step before).
  */
 public final class ClusterRoutes extends AllDirectives {
 
@@ -31,6 +35,7 @@ public final class ClusterRoutes extends AllDirectives {
 
   private final Cluster cluster;
   private final Function<Duration, CompletionStage<Map<String, List<ShardPlacement>>>> placement;
+  private final Supplier<List<HealingEvent>> timeline;
   private final HttpSettings settings;
 
   /**
@@ -39,9 +44,11 @@ public final class ClusterRoutes extends AllDirectives {
   public ClusterRoutes(
       ActorSystem<?> system,
       Function<Duration, CompletionStage<Map<String, List<ShardPlacement>>>> placement,
+      Supplier<List<HealingEvent>> timeline,
       HttpSettings settings) {
     this.cluster = Cluster.get(system);
     this.placement = placement;
+    this.timeline = timeline;
     this.settings = settings;
   }
 
@@ -53,7 +60,28 @@ public final class ClusterRoutes extends AllDirectives {
                 () ->
                     concat(
                         pathEnd(() -> complete(JsonResponses.ok(members()))),
-                        path("shards", () -> completeWithFuture(shards())))));
+                        path("shards", () -> completeWithFuture(shards())),
+                        path("events", () -> complete(JsonResponses.ok(events()))))));
+  }
+
+  /** This node's healing timeline, oldest step first. */
+  private ObjectNode events() {
+    ObjectNode body = Json.MAPPER.createObjectNode();
+    body.put("node", cluster.selfMember().address().toString());
+    ArrayNode events = body.putArray("events");
+    for (HealingEvent event : timeline.get()) {
+      ObjectNode node = events.addObject();
+      node.put("time", event.time());
+      node.put("at", event.at());
+      node.put("kind", event.kind());
+      node.put("member", event.member());
+      node.put("detail", event.detail());
+      if (event.durationMs() != null) {
+        node.put("durationMs", event.durationMs());
+        node.put("durationFrom", event.durationFrom());
+      }
+    }
+    return body;
   }
 
   private ObjectNode members() {

@@ -5,15 +5,22 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starfish.sharding.internal.Json;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.StatusCode;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
 
-/** 200 responses with a JSON body. */
+/** Responses with a JSON body. */
 final class JsonResponses {
 
   private JsonResponses() {}
 
   static HttpResponse ok(ObjectNode body) {
+    return status(StatusCodes.OK, body);
+  }
+
+  static HttpResponse status(StatusCode status, ObjectNode body) {
     try {
       return HttpResponse.create()
+          .withStatus(status)
           .withEntity(ContentTypes.APPLICATION_JSON, Json.MAPPER.writeValueAsBytes(body));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a JSON tree failed to serialize", e);

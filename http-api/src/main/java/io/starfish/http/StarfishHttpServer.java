@@ -1,5 +1,6 @@
 package io.starfish.http;
 
+import io.starfish.supervision.StarfishMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
@@ -54,7 +55,10 @@ public final class StarfishHttpServer extends AllDirectives {
    */
   public static CompletionStage<ServerBinding> bind(
       ActorSystem<?> system, Route routes, HttpSettings settings) {
-    Route all = withProblemHandling(routes, settings);
+    // Timed outside the error handling, so that each request counts with the status it ends with.
+    Route all =
+        new MetricsRoutes(StarfishMetrics.get(system))
+            .measured(withProblemHandling(routes, settings));
     ServerBuilder server = Http.get(system).newServerAt(settings.host(), settings.port());
     if (settings.tls().enabled()) {
       server =

@@ -50,6 +50,9 @@ class AdminRoutesTest {
                 + "pekko.cluster.failure-detector.acceptable-heartbeat-pause = 1 s\n"));
   }
 
+  /** The crash requests the routes passed on, as "type/id". */
+  private final java.util.List<String> crashed = new java.util.concurrent.CopyOnWriteArrayList<>();
+
   private ServerBinding start(Optional<String> token) throws Exception {
     return start(token, false);
   }
@@ -60,7 +63,19 @@ class AdminRoutesTest {
         new HttpSettings(
             "127.0.0.1", 0, Duration.ofSeconds(1), 1024, 1, token, Duration.ofSeconds(1));
     return StarfishHttpServer.bind(
-            testKit.system(), new AdminRoutes(testKit.system(), settings).route(), settings)
+            testKit.system(),
+            new AdminRoutes(
+                    testKit.system(),
+                    settings,
+                    (type, id) -> {
+                      if (!type.equals("account")) {
+                        return false;
+                      }
+                      crashed.add(type + "/" + id);
+                      return true;
+                    })
+                .route(),
+            settings)
         .toCompletableFuture()
         .get(10, TimeUnit.SECONDS);
   }
@@ -117,6 +132,40 @@ class AdminRoutesTest {
     testKit.system().getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
     assertThat(org.apache.pekko.actor.CoordinatedShutdown.get(testKit.system()).getShutdownReason())
         .contains(org.apache.pekko.actor.CoordinatedShutdown.clusterLeavingReason());
+  }
+
+  private static HttpResponse<String> crash(ServerBinding binding, String path, String token)
+      throws Exception {
+    HttpRequest.Builder request =
+        HttpRequest.newBuilder(
+                URI.create("http://127.0.0.1:" + binding.localAddress().getPort() + path))
+            .POST(HttpRequest.BodyPublishers.noBody());
+    if (token != null) {
+      request.header("Authorization", "Bearer " + token);
+    }
+    return CLIENT.send(request.build(), HttpResponse.BodyHandlers.ofString());
+  }
+
+  @Test
+  void crashOfAnEntityIsPassedOnWithTheTokenAndRefusedWithoutOrForBadInput() throws Exception {
+    ServerBinding binding = start(Optional.of("s3cret"));
+
+    HttpResponse<String> ok = crash(binding, "/api/v1/admin/entities/account/a-1/crash", "s3cret");
+    assertThat(ok.statusCode()).as(ok.body()).isEqualTo(202);
+    assertThat(ok.body()).contains("\"status\":\"crash requested\"");
+
+    HttpResponse<String> noToken = crash(binding, "/api/v1/admin/entities/account/a-2/crash", null);
+    assertThat(noToken.statusCode()).isEqualTo(401);
+    HttpResponse<String> unknown =
+        crash(binding, "/api/v1/admin/entities/nosuch/a-3/crash", "s3cret");
+    assertThat(unknown.statusCode()).isEqualTo(404);
+    assertThat(unknown.headers().firstValue("Content-Type")).hasValue("application/problem+json");
+    HttpResponse<String> badId =
+        crash(binding, "/api/v1/admin/entities/account/bad%20id/crash", "s3cret");
+    assertThat(badId.statusCode()).isEqualTo(400);
+    assertThat(badId.body()).contains("invalid-id");
+
+    assertThat(crashed).containsExactly("account/a-1");
   }
 
   private static HttpResponse<String> partition(

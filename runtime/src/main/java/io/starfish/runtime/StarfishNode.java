@@ -4,9 +4,11 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.starfish.http.AdminRoutes;
 import io.starfish.http.ClusterRoutes;
+import io.starfish.http.DashboardRoutes;
 import io.starfish.http.EntityRoutes;
 import io.starfish.http.HealthRoutes;
 import io.starfish.http.HttpSettings;
+import io.starfish.http.MetricsRoutes;
 import io.starfish.http.OpenApiRoutes;
 import io.starfish.http.ReadinessCheck;
 import io.starfish.http.SagaRoutes;
@@ -15,9 +17,13 @@ import io.starfish.persistence.JournalSchema;
 import io.starfish.runtime.examples.Account;
 import io.starfish.runtime.examples.Counter;
 import io.starfish.runtime.examples.Transfer;
+import io.starfish.runtime.internal.NodeLogging;
+import io.starfish.runtime.internal.NodeMetrics;
 import io.starfish.runtime.internal.NodeServices;
 import io.starfish.sharding.EntityRegistry;
+import io.starfish.sharding.HealingTimeline;
 import io.starfish.sharding.StarfishSharding;
+import io.starfish.supervision.StarfishMetrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.util.List;
@@ -80,8 +86,12 @@ public final class StarfishNode {
     NodeSettings node = NodeSettings.create(config);
     HttpSettings http = HttpSettings.create(config);
 
+    NodeLogging.nameNode(node.host() + ":" + node.remotePort());
     joinCluster(system, node);
     StarfishSharding sharding = StarfishSharding.init(system, entities);
+    NodeMetrics.bind(system, entities.names());
+    HealingTimeline.start(system, sharding);
+    HealingTimeline timeline = HealingTimeline.get(system);
     JournalCircuit journal = JournalCircuit.get(system);
     if (node.exitWhenStdinCloses()) {
       shutDownWhenStdinCloses(system);
@@ -113,11 +123,13 @@ public final class StarfishNode {
     var routes =
         Directives.concat(
             new EntityRoutes(sharding, http).route(),
-            new ClusterRoutes(system, sharding::placement, http).route(),
+            new ClusterRoutes(system, sharding::placement, timeline::events, http).route(),
             new SagaRoutes(sharding::pendingSagas, http).route(),
-            new AdminRoutes(system, http).route(),
+            new AdminRoutes(system, http, sharding::crash).route(),
             new HealthRoutes(checks, http).route(),
-            new OpenApiRoutes().route());
+            new MetricsRoutes(StarfishMetrics.get(system)).route(),
+            new OpenApiRoutes().route(),
+            new DashboardRoutes().route());
     return NodeServices.start(system, routes, http, node.journalCheckInterval())
         .thenApply(
             binding -> {

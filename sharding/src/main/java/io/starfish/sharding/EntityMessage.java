@@ -60,4 +60,11 @@ public sealed interface EntityMessage extends CborSerializable {
 
   /** Starfish-internal: a saga's step is due again after a transient failure. */
   record StepDue(String stepKey) implements EntityMessage {}
+
+  /**
+   * An operator's request (admin API) that this entity fail now: it throws, and supervision
+   * restarts it with backoff and it recovers from its journal, as after a bug in a command handler.
+   * For demonstrations and chaos tests; nothing is persisted.
+   */
+  record Crash() implements EntityMessage {}
 }

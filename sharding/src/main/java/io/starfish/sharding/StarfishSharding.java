@@ -2,8 +2,10 @@ package io.starfish.sharding;
 
 import io.starfish.persistence.JournalCircuit;
 import io.starfish.persistence.PersistenceSettings;
+import io.starfish.sharding.internal.CrashOnRequest;
 import io.starfish.sharding.internal.EntityGuard;
 import io.starfish.sharding.internal.EntityMessages;
+import io.starfish.sharding.internal.EntityTelemetry;
 import io.starfish.supervision.FailureStatistics;
 import io.starfish.supervision.SupervisedEntity;
 import io.starfish.supervision.SupervisionSettings;
@@ -28,6 +30,7 @@ import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -49,6 +52,7 @@ public final class StarfishSharding implements EntityGateway {
   private final Map<String, EntityTypeKey<EntityMessage>> keys = new ConcurrentHashMap<>();
   private final JournalCircuit circuit;
   private final FailureStatistics statistics;
+  private final EntityTelemetry telemetry;
   private volatile boolean started;
 
   private StarfishSharding(ActorSystem<?> system, EntityRegistry registry) {
@@ -57,6 +61,7 @@ public final class StarfishSharding implements EntityGateway {
     this.registry = registry;
     this.circuit = JournalCircuit.get(system);
     this.statistics = FailureStatistics.get(system);
+    this.telemetry = EntityTelemetry.get(system);
     this.numberOfShards =
         system.settings().config().getInt("pekko.cluster.sharding.number-of-shards");
   }
@@ -170,26 +175,31 @@ public final class StarfishSharding implements EntityGateway {
                         persistence,
                         actorContext,
                         router != null ? router : shardedRouter(actorContext.getSystem()))));
-    return Behaviors.setup(
-        context -> {
-          JournalCircuit circuit = JournalCircuit.get(context.getSystem());
-          FailureStatistics statistics = FailureStatistics.get(context.getSystem());
-          return SupervisedEntity.of(
-                  type.name(),
-                  entityId,
-                  EntityMessage.class,
-                  supervision.forEntityType(type.name()),
-                  EntityMessages.INSPECTOR,
-                  statistics)
-              .dependencyFailures(
-                  EntityMessages::isJournalFailure,
-                  failure -> {
-                    statistics.persistFailure(type.name());
-                    circuit.recordFailure(failure);
-                  })
-              .onGiveUp(onGiveUp)
-              .wrap(entity);
-        });
+    // Every log line of the entity (its own, supervision's, Pekko Persistence's) names it.
+    Map<String, String> mdc = Map.of("entityType", type.name(), "entityId", entityId);
+    Behavior<EntityMessage> supervised =
+        Behaviors.setup(
+            context -> {
+              JournalCircuit circuit = JournalCircuit.get(context.getSystem());
+              FailureStatistics statistics = FailureStatistics.get(context.getSystem());
+              return SupervisedEntity.of(
+                      type.name(),
+                      entityId,
+                      EntityMessage.class,
+                      supervision.forEntityType(type.name()),
+                      EntityMessages.INSPECTOR,
+                      statistics)
+                  .dependencyFailures(
+                      EntityMessages::isJournalFailure,
+                      failure -> {
+                        statistics.persistFailure(type.name());
+                        circuit.recordFailure(failure);
+                      })
+                  .onGiveUp(onGiveUp)
+                  .wrap(
+                      Behaviors.intercept(() -> new CrashOnRequest(type.name(), entityId), entity));
+            });
+    return Behaviors.withMdc(EntityMessage.class, mdc, supervised);
   }
 
   /** Routes to entities through Cluster Sharding (resolved on first use). */
@@ -375,6 +385,7 @@ public final class StarfishSharding implements EntityGateway {
       EntityMessage probe = message.apply(system.ignoreRef());
       if (probe instanceof EntityMessage.Execute) {
         statistics.breakerRejection(type);
+        telemetry.command(type, "unavailable", 0);
         return CompletableFuture.completedFuture(
             new EntityResult.Unavailable(
                 "the journal (Cassandra) is unreachable; commands are refused until it answers"
@@ -382,6 +393,86 @@ public final class StarfishSharding implements EntityGateway {
                     + circuit.openReason().orElse("")));
       }
     }
-    return sharding.entityRefFor(key, id).ask(message::apply, timeout);
+    long started = System.nanoTime();
+    boolean command = message.apply(system.ignoreRef()) instanceof EntityMessage.Execute;
+    CompletionStage<EntityResult> answer =
+        sharding.entityRefFor(key, id).ask(message::apply, timeout);
+    if (!command) {
+      return answer;
+    }
+    return answer.whenComplete(
+        (result, failure) ->
+            telemetry.command(type, outcomeName(result, failure), System.nanoTime() - started));
+  }
+
+  /** The label of a command's outcome in the starfish_entity_commands metric. */
+  static String outcomeName(EntityResult result, Throwable failure) {
+    if (failure != null) {
+      return failure instanceof java.util.concurrent.TimeoutException
+              || failure.getCause() instanceof java.util.concurrent.TimeoutException
+          ? "timeout"
+          : "failed";
+    }
+    if (result instanceof EntityResult.Accepted) {
+      return "accepted";
+    } else if (result instanceof EntityResult.Repeated) {
+      return "repeated";
+    } else if (result instanceof EntityResult.Rejected) {
+      return "rejected";
+    } else if (result instanceof EntityResult.Invalid) {
+      return "invalid";
+    } else if (result instanceof EntityResult.Unavailable) {
+      return "unavailable";
+    } else if (result instanceof EntityResult.Quarantined) {
+      return "quarantined";
+    } else if (result instanceof EntityResult.KeyReused) {
+      return "key-reused";
+    }
+    return "other";
+  }
+
+  /** Makes the entity fail now (supervision restarts it); see {@link EntityMessage.Crash}. */
+  public boolean crash(String type, String id) {
+    EntityTypeKey<EntityMessage> key = keys.get(type);
+    if (key == null) {
+      return false;
+    }
+    sharding.entityRefFor(key, id).tell(new EntityMessage.Crash());
+    return true;
+  }
+
+  /**
+   * The shards of every registered type that live on this node, each with the ids of its running
+   * entities (as this node's shard regions report them).
+   */
+  public CompletionStage<Map<String, Map<String, Set<String>>>> localShards(Duration timeout) {
+    Map<String, CompletableFuture<Map<String, Set<String>>>> perType = new LinkedHashMap<>();
+    for (String type : registry.names()) {
+      CompletionStage<ShardRegion.CurrentShardRegionState> state =
+          AskPattern.ask(
+              sharding.shardState(),
+              replyTo -> new GetShardRegionState(keys.get(type), replyTo),
+              timeout,
+              system.scheduler());
+      perType.put(
+          type,
+          state
+              .thenApply(
+                  current -> {
+                    Map<String, Set<String>> shards = new TreeMap<>();
+                    current
+                        .getShards()
+                        .forEach(shard -> shards.put(shard.shardId(), shard.getEntityIds()));
+                    return shards;
+                  })
+              .toCompletableFuture());
+    }
+    return CompletableFuture.allOf(perType.values().toArray(CompletableFuture[]::new))
+        .thenApply(
+            done -> {
+              Map<String, Map<String, Set<String>>> result = new LinkedHashMap<>();
+              perType.forEach((type, future) -> result.put(type, future.join()));
+              return result;
+            });
   }
 }

@@ -1,6 +1,7 @@
 package io.starfish.runtime.internal;
 
 import io.starfish.runtime.internal.StarfishDowningProvider.WarmUp;
+import io.starfish.sharding.DowningDecision;
 import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.ClusterLogMarker;
@@ -159,6 +160,19 @@ final class QuickTickSplitBrainResolver extends SplitBrainResolverBase {
   @Override
   public void down(UniqueAddress node, DowningStrategy.Decision decision) {
     log().info(ClusterLogMarker.sbrDowningNode(node, decision), "SBR is downing [{}]", node);
+    // for this node's healing timeline: which strategy and decision downed the member
+    context()
+        .system()
+        .eventStream()
+        .publish(
+            new DowningDecision(
+                node.address().toString(),
+                context()
+                    .system()
+                    .settings()
+                    .config()
+                    .getString("pekko.cluster.split-brain-resolver.active-strategy"),
+                decision.toString()));
     cluster().down(node.address());
   }
 }

@@ -67,6 +67,11 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
   /** Transient failures of the step in flight so far. */
   private int stepFailures;
 
+  private final EntityTelemetry telemetry;
+
+  /** When this incarnation started (its recovery began), as System.nanoTime(). */
+  private final long startedNanos;
+
   public DeclaredEntity(EntityType<C, E, S> type, EntityContext context) {
     this(type, null, context);
   }
@@ -76,6 +81,8 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
     this.type = type;
     this.saga = saga;
     this.context = context;
+    this.telemetry = EntityTelemetry.get(context.actorContext().getSystem());
+    this.startedNanos = System.nanoTime();
   }
 
   @Override
@@ -153,9 +160,14 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
                 reply,
                 null));
       }
+      long persistStarted = System.nanoTime();
       return Effect()
           .persist(events)
-          .thenRun(this::drive)
+          .thenRun(
+              persisted -> {
+                telemetry.persisted(type.name(), System.nanoTime() - persistStarted);
+                drive(persisted);
+              })
           .thenReply(
               execute.replyTo(),
               newState ->
@@ -175,8 +187,11 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
               render(state.domain()),
               null,
               reject.reason());
+      long persistStarted = System.nanoTime();
       return Effect()
           .persist(rejected)
+          .thenRun(
+              persisted -> telemetry.persisted(type.name(), System.nanoTime() - persistStarted))
           .thenReply(execute.replyTo(), newState -> new EntityResult.Rejected(reject.reason()));
     }
     if (outcome instanceof Outcome.Invalid<E> invalid) {
@@ -423,6 +438,8 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
         .onSignal(
             RecoveryCompleted.instance(),
             state -> {
+              telemetry.recovered(
+                  type.name(), context.entityId(), System.nanoTime() - startedNanos);
               context
                   .actorContext()
                   .getLog()

@@ -1,0 +1,116 @@
+package io.starfish.sharding.internal;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.starfish.supervision.StarfishMetrics;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Extension;
+import org.apache.pekko.actor.typed.ExtensionId;
+
+/**
+ * What entities report about themselves on this node: command and persist latencies, recoveries
+ * (how long each took, and when each entity last recovered: the healing timeline uses that to tell
+ * when the entities of a failed node are back). Meters are cached per entity type so that the hot
+ * path does no registry lookups.
+ */
+public final class EntityTelemetry implements Extension {
+
+  private static final ExtensionId<EntityTelemetry> ID =
+      new ExtensionId<>() {
+        @Override
+        public EntityTelemetry createExtension(ActorSystem<?> system) {
+          return new EntityTelemetry(StarfishMetrics.get(system));
+        }
+      };
+
+  private final StarfishMetrics metrics;
+  private final Map<String, Timer> commandTimers = new ConcurrentHashMap<>();
+  private final Map<String, Timer> persistTimers = new ConcurrentHashMap<>();
+  private final Map<String, Timer> recoveryTimers = new ConcurrentHashMap<>();
+  private final Map<String, Counter> crashes = new ConcurrentHashMap<>();
+
+  /** "{type}|{id}" to the wall-clock time (epoch ms) of that entity's last completed recovery. */
+  private final Map<String, Long> lastRecovery = new ConcurrentHashMap<>();
+
+  EntityTelemetry(StarfishMetrics metrics) {
+    this.metrics = metrics;
+  }
+
+  public static EntityTelemetry get(ActorSystem<?> system) {
+    return ID.apply(system);
+  }
+
+  /** A command's round trip through sharding, by its outcome (accepted, rejected, ...). */
+  public void command(String type, String outcome, long nanos) {
+    commandTimers
+        .computeIfAbsent(
+            type + "|" + outcome,
+            key ->
+                metrics.latency(
+                    "starfish.entity.commands",
+                    "Commands sent to entities from this node, by entity type and outcome, from the"
+                        + " ask to the answer",
+                    "type",
+                    type,
+                    "outcome",
+                    outcome))
+        .record(Duration.ofNanos(nanos));
+  }
+
+  /** The time from an entity's decision to persist until its events were written. */
+  public void persisted(String type, long nanos) {
+    persistTimers
+        .computeIfAbsent(
+            type,
+            key ->
+                metrics.latency(
+                    "starfish.entity.persist",
+                    "Journal writes of entities on this node (one per command that persists),"
+                        + " from the persist effect to the write's completion",
+                    "type",
+                    type))
+        .record(Duration.ofNanos(nanos));
+  }
+
+  /** An entity finished recovering its state from the journal (snapshot + replay). */
+  public void recovered(String type, String id, long nanos) {
+    recoveryTimers
+        .computeIfAbsent(
+            type,
+            key ->
+                metrics.latency(
+                    "starfish.entity.recovery",
+                    "Entity recoveries on this node (start, restart or failover), from the"
+                        + " entity's start to its recovery completing",
+                    "type",
+                    type))
+        .record(Duration.ofNanos(nanos));
+    lastRecovery.put(type + "|" + id, System.currentTimeMillis());
+  }
+
+  /** An operator asked this entity to crash (admin API), to exercise supervision. */
+  public void crashRequested(String type) {
+    crashes
+        .computeIfAbsent(
+            type,
+            key ->
+                Counter.builder("starfish.entity.crash.requests")
+                    .description("Crashes of entities requested through the admin API")
+                    .tag("type", type)
+                    .register(metrics.registry()))
+        .increment();
+  }
+
+  /** When the entity last completed a recovery on this node (epoch ms), or 0 if not recently. */
+  public long lastRecovery(String type, String id) {
+    return lastRecovery.getOrDefault(type + "|" + id, 0L);
+  }
+
+  /** Forgets recoveries older than {@code epochMillis} (the timeline no longer needs them). */
+  public void forgetRecoveriesBefore(long epochMillis) {
+    lastRecovery.values().removeIf(at -> at < epochMillis);
+  }
+}
