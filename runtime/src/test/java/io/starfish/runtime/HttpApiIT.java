@@ -28,15 +28,19 @@ class HttpApiIT {
 
   private static final String ENTITY = "/api/v1/entities/{type}/{id}";
 
-  /** The routes a node serves (the contract in design.md, section 3, without /metrics yet). */
+  /** The routes a node serves (the contract in design.md, section 3, and the dashboard). */
   private static final List<String> SERVED =
       List.of(
           "POST " + ENTITY,
           "GET " + ENTITY,
           "GET /api/v1/cluster",
           "GET /api/v1/cluster/shards",
+          "GET /api/v1/cluster/events",
           "GET /api/v1/sagas/{type}/pending",
           "POST /api/v1/admin/leave",
+          "POST /api/v1/admin/entities/{type}/{id}/crash",
+          "GET /metrics",
+          "GET /",
           "POST /api/v1/admin/partition",
           "DELETE /api/v1/admin/partition",
           "GET /health/alive",
@@ -71,6 +75,17 @@ class HttpApiIT {
       samples.put(
           "GET /api/v1/cluster/shards",
           HttpRequest.newBuilder(node.uri("/api/v1/cluster/shards")).build());
+      samples.put(
+          "GET /api/v1/cluster/events",
+          HttpRequest.newBuilder(node.uri("/api/v1/cluster/events")).build());
+      samples.put(
+          "POST /api/v1/admin/entities/{type}/{id}/crash",
+          HttpRequest.newBuilder(node.uri("/api/v1/admin/entities/account/oa-crash/crash"))
+              .header("Authorization", "Bearer adm1n")
+              .POST(HttpRequest.BodyPublishers.noBody())
+              .build());
+      samples.put("GET /metrics", HttpRequest.newBuilder(node.uri("/metrics")).build());
+      samples.put("GET /", HttpRequest.newBuilder(node.uri("/")).build());
       samples.put(
           "GET /api/v1/sagas/{type}/pending",
           HttpRequest.newBuilder(node.uri("/api/v1/sagas/transfer/pending")).build());

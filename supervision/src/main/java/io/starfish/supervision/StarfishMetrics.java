@@ -1,5 +1,6 @@
 package io.starfish.supervision;
 
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
@@ -8,6 +9,7 @@ import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
 import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
+import io.micrometer.core.instrument.config.MeterFilter;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
@@ -69,6 +71,21 @@ public final class StarfishMetrics implements Extension {
 
   /** Public for tests that need a fresh, unshared instance. */
   public StarfishMetrics(boolean jvmMetrics) {
+    // Two of Micrometer's processor meters fail `promtool check metrics`: process.cpu.time is
+    // exported in nanoseconds (an abbreviated unit in its name; process_cpu_usage remains), and
+    // system.cpu.count ends in _count without being a histogram.
+    registry.config().meterFilter(MeterFilter.deny(id -> id.getName().equals("process.cpu.time")));
+    registry
+        .config()
+        .meterFilter(
+            new MeterFilter() {
+              @Override
+              public Meter.Id map(Meter.Id id) {
+                return id.getName().equals("system.cpu.count")
+                    ? id.withName("system.cpu.cores")
+                    : id;
+              }
+            });
     if (jvmMetrics) {
       new JvmMemoryMetrics().bindTo(registry);
       // Listens to GC notifications for the life of the JVM; one per node is cheap.
