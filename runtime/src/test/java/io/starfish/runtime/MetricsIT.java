@@ -30,8 +30,7 @@ class MetricsIT {
   /** The value of the first sample of {@code series} whose labels contain every given pair. */
   private static double value(String exposition, String series, String... labels) {
     Pattern line =
-        Pattern.compile(
-            "^" + Pattern.quote(series) + "(\\{.*\\})?\\s+(\\S+)$", Pattern.MULTILINE);
+        Pattern.compile("^" + Pattern.quote(series) + "(\\{.*\\})?\\s+(\\S+)$", Pattern.MULTILINE);
     Matcher m = line.matcher(exposition);
     while (m.find()) {
       String found = m.group(1) == null ? "" : m.group(1);
