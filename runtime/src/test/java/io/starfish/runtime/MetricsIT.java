@@ -2,6 +2,8 @@ package io.starfish.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.starfish.persistence.testing.TestCassandra;
 import io.starfish.persistence.testing.TestTools;
 import java.net.http.HttpRequest;
@@ -10,6 +12,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -89,6 +93,7 @@ class MetricsIT {
                   value(node.get("/metrics").body(), "starfish_entities_active", "type=\"account\"")
                       >= 5);
 
+      System.gc(); // so that the GC meters have samples (the node shares this JVM)
       HttpResponse<String> response = node.get("/metrics");
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");
@@ -174,8 +179,54 @@ class MetricsIT {
       assertThat(value(metrics, "starfish_cluster_unreachable_members")).isZero();
       assertThat(value(metrics, "starfish_healing_unreachable_to_downed_seconds_count")).isZero();
       assertThat(value(metrics, "starfish_healing_downed_to_recovered_seconds_count")).isZero();
-      assertThat(value(metrics, "jvm_memory_used_bytes", "area=\"heap\"")).isPositive();
+      assertThat(metrics)
+          .as("heap pools with a used size")
+          .containsPattern("(?m)^jvm_memory_used_bytes\\{area=\"heap\",[^}]*\\} [1-9]");
       assertThat(metrics).contains("jvm_gc_", "process_cpu_usage", "jvm_threads_live_threads");
+
+      grafanaDashboardQueriesParseAndUseOnlyServedSeries(metrics);
+    }
+  }
+
+  /**
+   * The Grafana dashboard in docs/grafana: every query is valid PromQL (promtool check rules, on
+   * the queries written as recording rules) and names only series this node serves.
+   */
+  private static void grafanaDashboardQueriesParseAndUseOnlyServedSeries(String metrics)
+      throws Exception {
+    Path dashboard = TestTools.projectRoot().resolve("docs/grafana/starfish-dashboard.json");
+    JsonNode json = new ObjectMapper().readTree(dashboard.toFile());
+    List<String> queries = new ArrayList<>();
+    json.findValues("expr").forEach(expr -> queries.add(expr.asText()));
+    assertThat(queries).as("queries in " + dashboard).hasSizeGreaterThan(10);
+
+    StringBuilder rules = new StringBuilder("groups:\n  - name: grafana-dashboard\n    rules:\n");
+    for (int i = 0; i < queries.size(); i++) {
+      rules
+          .append("      - record: dashboard:query")
+          .append(i)
+          .append("\n        expr: '")
+          .append(queries.get(i).replace("'", "''"))
+          .append("'\n");
+    }
+    Path rulesFile = Path.of("target/grafana-queries.rules.yml");
+    Files.writeString(rulesFile, rules);
+    Process check =
+        new ProcessBuilder("promtool", "check", "rules", rulesFile.toString())
+            .redirectErrorStream(true)
+            .start();
+    assertThat(check.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    String out = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+    assertThat(check.exitValue()).as("promtool check rules: " + out).isZero();
+
+    Pattern series = Pattern.compile("\\b((?:starfish|jvm|process)_[a-z_]+)\\b");
+    for (String query : queries) {
+      Matcher m = series.matcher(query);
+      while (m.find()) {
+        assertThat(metrics)
+            .as("series %s of the Grafana query %s", m.group(1), query)
+            .containsPattern("(?m)^" + Pattern.quote(m.group(1)) + "[{ ]");
+      }
     }
   }
 }

@@ -154,6 +154,11 @@ public final class DevLauncher {
     awaitMembersUp(nodeCount);
     printTable();
     say(
+        "dashboard: http://127.0.0.1:"
+            + BASE_HTTP_PORT
+            + "/  (every node serves it; metrics at /metrics, healing timeline at"
+            + " /api/v1/cluster/events)");
+    say(
         "try:  curl -s -X POST localhost:"
             + BASE_HTTP_PORT
             + "/api/v1/entities/account/a1 -H 'Content-Type: application/json'"
