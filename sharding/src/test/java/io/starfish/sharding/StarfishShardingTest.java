@@ -297,4 +297,70 @@ class StarfishShardingTest {
     assertThat(next.version()).isEqualTo(2);
     assertThat(next.state().get("total").asInt()).isEqualTo(8);
   }
+
+  @Test
+  void aCrashRequestMakesSupervisionRestartTheEntityWhichRecoversItsState() throws Exception {
+    ask("tally", "crashy", "{\"type\":\"add\",\"n\":4}");
+    long restartsBefore =
+        io.starfish.supervision.FailureStatistics.get(testKit.system())
+            .forEntityType("tally")
+            .restarts();
+    long recoveredBefore =
+        io.starfish.sharding.internal.EntityTelemetry.get(testKit.system())
+            .lastRecovery("tally", "crashy");
+    assertThat(recoveredBefore).as("first recovery reported").isPositive();
+
+    assertThat(sharding.crash("tally", "crashy")).isTrue();
+    assertThat(sharding.crash("nope", "crashy")).isFalse();
+
+    org.awaitility.Awaitility.await("the crashed entity restarted and recovered")
+        .atMost(10, TimeUnit.SECONDS)
+        .until(
+            () ->
+                io.starfish.sharding.internal.EntityTelemetry.get(testKit.system())
+                        .lastRecovery("tally", "crashy")
+                    > recoveredBefore);
+    assertThat(
+            io.starfish.supervision.FailureStatistics.get(testKit.system())
+                .forEntityType("tally")
+                .restarts())
+        .isEqualTo(restartsBefore + 1);
+    EntityResult.Current state =
+        (EntityResult.Current)
+            sharding
+                .ask("tally", "crashy", EntityMessage.GetState::new, Duration.ofSeconds(10))
+                .toCompletableFuture()
+                .get(15, TimeUnit.SECONDS);
+    assertThat(state.version()).isEqualTo(1);
+    assertThat(state.state().get("total").asInt()).isEqualTo(4);
+  }
+
+  @Test
+  void commandsAndPersistsAreTimedPerTypeAndLocalShardsListRunningEntities() throws Exception {
+    var registry = io.starfish.supervision.StarfishMetrics.get(testKit.system()).registry();
+    long acceptedBefore = timerCount(registry, "starfish.entity.commands", "outcome", "accepted");
+    long rejectedBefore = timerCount(registry, "starfish.entity.commands", "outcome", "rejected");
+    long persistedBefore = timerCount(registry, "starfish.entity.persist", "type", "tally");
+
+    ask("tally", "timed", "{\"type\":\"add\",\"n\":1}");
+    ask("tally", "timed", "{\"type\":\"add\",\"n\":1000}"); // rejected: over the limit
+
+    assertThat(timerCount(registry, "starfish.entity.commands", "outcome", "accepted"))
+        .isEqualTo(acceptedBefore + 1);
+    assertThat(timerCount(registry, "starfish.entity.commands", "outcome", "rejected"))
+        .isEqualTo(rejectedBefore + 1);
+    assertThat(timerCount(registry, "starfish.entity.persist", "type", "tally"))
+        .isEqualTo(persistedBefore + 1);
+
+    var local =
+        sharding.localShards(Duration.ofSeconds(3)).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertThat(local.get("tally").get(sharding.shardIdOf("timed"))).contains("timed");
+  }
+
+  private static long timerCount(
+      io.micrometer.core.instrument.MeterRegistry registry, String name, String tag, String value) {
+    return registry.find(name).tag("type", "tally").tag(tag, value).timers().stream()
+        .mapToLong(io.micrometer.core.instrument.Timer::count)
+        .sum();
+  }
 }
