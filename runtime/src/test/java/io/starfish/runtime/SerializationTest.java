@@ -61,6 +61,8 @@ class SerializationTest {
             "3f1c0b2e-key",
             probe.ref()),
         new EntityMessage.GetState(probe.ref()),
+        // sent to wherever the entity runs by the admin crash action
+        new EntityMessage.Crash(),
         new KeyRecorded(
             "k-1",
             "ab12",
