@@ -15,15 +15,16 @@ need_promtool=no
 command -v promtool >/dev/null 2>&1 || need_promtool=yes
 if ((${#packages[@]})) || [ "$need_promtool" = yes ]; then
   sudo=""
-  if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+  # -n: fail at once instead of waiting for a password nobody will type
+  if [ "$(id -u)" -ne 0 ]; then sudo="sudo -n"; fi
   echo "[test-tools] installing Debian packages: ${packages[*]} $( [ "$need_promtool" = yes ] && echo prometheus) (apt-get, about a minute)"
   $sudo apt-get update -qq
   if ((${#packages[@]})); then
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${packages[@]}" >/dev/null
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${packages[@]}" >/dev/null
   fi
   if [ "$need_promtool" = yes ]; then
     # without its recommends (node exporter, ...): only promtool is used
-    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    $sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
   fi
 fi
 

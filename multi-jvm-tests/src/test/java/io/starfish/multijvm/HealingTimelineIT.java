@@ -171,9 +171,6 @@ class HealingTimelineIT {
       assertThat(recovered).as("entities of the moved shards recovered: " + context).isPresent();
       long reallocatedAt = reallocated.get().path("at").asLong();
       long recoveredAt = recovered.get().path("at").asLong();
-      assertThat(reallocatedAt)
-          .as(context)
-          .isGreaterThanOrEqualTo(removed.path("at").asLong() - 1_000);
       assertThat(reallocatedAt).as(context).isGreaterThanOrEqualTo(downedAt);
       assertThat(recoveredAt).as(context).isGreaterThanOrEqualTo(reallocatedAt);
       assertThat(recovered.get().path("durationFrom").asText()).isEqualTo("member-downed");
@@ -181,7 +178,8 @@ class HealingTimelineIT {
           .as(context)
           .isEqualTo(recoveredAt - downedAt)
           .isBetween(0L, 60_000L);
-      // the order of the steps in the answer is the order in which they happened
+      // the order of the steps in the answer is the order in which they happened (the removal is
+      // left out: the coordinator may reallocate before this node has processed the removal)
       List<String> kinds =
           steps.stream()
               .map(step -> step.path("kind").asText())
@@ -190,11 +188,7 @@ class HealingTimelineIT {
       assertThat(kinds)
           .as(context)
           .containsSubsequence(
-              "member-unreachable",
-              "member-downed",
-              "member-removed",
-              "shards-reallocated",
-              "entities-recovered");
+              "member-unreachable", "member-downed", "shards-reallocated", "entities-recovered");
 
       // the durations are metrics too
       HttpResponse<String> metrics = cluster.get(survivor, "/metrics", Duration.ofSeconds(10));

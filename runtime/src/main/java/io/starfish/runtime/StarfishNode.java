@@ -65,10 +65,19 @@ public final class StarfishNode {
   private StarfishNode() {}
 
   public static void main(String[] args) {
+    Optional<String> logFormat =
+        NodeLogging.formatProblem(
+            System.getProperty("starfish.log.format"), System.getenv("STARFISH_LOG_FORMAT"));
+    if (logFormat.isPresent()) {
+      System.err.println("starfish: " + logFormat.get());
+      System.exit(2);
+    }
     // A node process exits when its ActorSystem has shut down (e.g. after SIGTERM or a leave).
     Config config =
         ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on")
             .withFallback(ConfigFactory.load());
+    NodeSettings node = NodeSettings.create(config);
+    NodeLogging.nameNode(node.host() + ":" + node.remotePort()); // before the first log line
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "starfish", config);
     init(system, EXAMPLE_ENTITIES)
         .whenComplete(

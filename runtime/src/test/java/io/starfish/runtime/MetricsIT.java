@@ -49,6 +49,19 @@ class MetricsIT {
     throw new AssertionError("no sample of " + series + " with " + String.join(",", labels));
   }
 
+  /** Runs a tool with its output in {@code output}; stopped by PID if it hangs. */
+  private static int run(ProcessBuilder builder, Path output) throws Exception {
+    Process process = builder.redirectErrorStream(true).redirectOutput(output.toFile()).start();
+    try {
+      assertThat(process.waitFor(60, TimeUnit.SECONDS))
+          .as(builder.command() + " finished")
+          .isTrue();
+      return process.exitValue();
+    } finally {
+      process.destroyForcibly();
+    }
+  }
+
   @Test
   void metricsPassPromtoolAndHoldTheNamedSeriesAfterTraffic() throws Exception {
     TestTools.ensureInstalled();
@@ -211,13 +224,9 @@ class MetricsIT {
     }
     Path rulesFile = Path.of("target/grafana-queries.rules.yml");
     Files.writeString(rulesFile, rules);
-    Process check =
-        new ProcessBuilder("promtool", "check", "rules", rulesFile.toString())
-            .redirectErrorStream(true)
-            .start();
-    assertThat(check.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    String out = new String(check.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-    assertThat(check.exitValue()).as("promtool check rules: " + out).isZero();
+    Path outFile = Path.of("target/grafana-queries.promtool.txt");
+    int exit = run(new ProcessBuilder("promtool", "check", "rules", rulesFile.toString()), outFile);
+    assertThat(exit).as("promtool check rules: " + Files.readString(outFile)).isZero();
 
     Pattern series = Pattern.compile("\\b((?:starfish|jvm|process)_[a-z_]+)\\b");
     for (String query : queries) {

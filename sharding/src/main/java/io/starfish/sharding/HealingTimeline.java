@@ -9,6 +9,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
 import org.apache.pekko.actor.typed.Props;
+import org.apache.pekko.actor.typed.SupervisorStrategy;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * This node's record of how the cluster healed: the recent {@link HealingEvent}s, oldest first,
@@ -40,8 +42,10 @@ public final class HealingTimeline implements Extension {
   /** Starts the node's observer (once per node, after sharding has started). */
   public static void start(ActorSystem<?> system, StarfishSharding sharding) {
     HealingTimeline timeline = get(system);
+    // restarted if it fails: the timeline and the gauges' values live outside it
     system.systemActorOf(
-        HealingObserver.create(sharding, timeline, timeline.settings),
+        Behaviors.supervise(HealingObserver.create(sharding, timeline, timeline.settings))
+            .onFailure(SupervisorStrategy.restart()),
         "starfish-healing-observer",
         Props.empty());
   }

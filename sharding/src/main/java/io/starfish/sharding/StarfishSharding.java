@@ -443,7 +443,8 @@ public final class StarfishSharding implements EntityGateway {
 
   /**
    * The shards of every registered type that live on this node, each with the ids of its running
-   * entities (as this node's shard regions report them).
+   * entities (as this node's shard regions report them). A type whose region does not answer within
+   * {@code timeout} is left out.
    */
   public CompletionStage<Map<String, Map<String, Set<String>>>> localShards(Duration timeout) {
     Map<String, CompletableFuture<Map<String, Set<String>>>> perType = new LinkedHashMap<>();
@@ -465,13 +466,19 @@ public final class StarfishSharding implements EntityGateway {
                         .forEach(shard -> shards.put(shard.shardId(), shard.getEntityIds()));
                     return shards;
                   })
+              .exceptionally(failure -> null)
               .toCompletableFuture());
     }
     return CompletableFuture.allOf(perType.values().toArray(CompletableFuture[]::new))
         .thenApply(
             done -> {
               Map<String, Map<String, Set<String>>> result = new LinkedHashMap<>();
-              perType.forEach((type, future) -> result.put(type, future.join()));
+              perType.forEach(
+                  (type, future) -> {
+                    if (future.join() != null) {
+                      result.put(type, future.join());
+                    }
+                  });
               return result;
             });
   }

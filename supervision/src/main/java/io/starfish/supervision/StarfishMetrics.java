@@ -61,13 +61,19 @@ public final class StarfishMetrics implements Extension {
       new ExtensionId<>() {
         @Override
         public StarfishMetrics createExtension(ActorSystem<?> system) {
-          return new StarfishMetrics(
-              system.settings().config().getBoolean("starfish.metrics.jvm-metrics"));
+          StarfishMetrics metrics =
+              new StarfishMetrics(
+                  system.settings().config().getBoolean("starfish.metrics.jvm-metrics"));
+          // GC listeners are JVM-wide: a stopped node (tests start many) must not leave its own
+          system.getWhenTerminated().thenRun(metrics::close);
+          return metrics;
         }
       };
 
   private final PrometheusMeterRegistry registry =
       new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+
+  private JvmGcMetrics gcMetrics;
 
   /** Public for tests that need a fresh, unshared instance. */
   public StarfishMetrics(boolean jvmMetrics) {
@@ -88,13 +94,22 @@ public final class StarfishMetrics implements Extension {
             });
     if (jvmMetrics) {
       new JvmMemoryMetrics().bindTo(registry);
-      // Listens to GC notifications for the life of the JVM; one per node is cheap.
-      new JvmGcMetrics().bindTo(registry);
+      // Listens to GC notifications until closed (see close()).
+      gcMetrics = new JvmGcMetrics();
+      gcMetrics.bindTo(registry);
       new JvmThreadMetrics().bindTo(registry);
       new ClassLoaderMetrics().bindTo(registry);
       new ProcessorMetrics().bindTo(registry);
       new UptimeMetrics().bindTo(registry);
     }
+  }
+
+  /** Stops the GC listeners and the registry (when the node's actor system has terminated). */
+  public void close() {
+    if (gcMetrics != null) {
+      gcMetrics.close();
+    }
+    registry.close();
   }
 
   public static StarfishMetrics get(ActorSystem<?> system) {

@@ -44,6 +44,7 @@ public final class TestTools {
               .redirectOutput(ProcessBuilder.Redirect.INHERIT)
               .start();
       if (!process.waitFor(15, TimeUnit.MINUTES)) {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly();
         throw new IllegalStateException(".ci/install-test-tools.sh did not finish in 15 minutes");
       }

@@ -85,4 +85,15 @@ class LoggingConfigTest {
     assertThat(json.path("formattedMessage").asText()).isEqualTo("entity a-1 recovered");
     context.stop();
   }
+
+  @Test
+  void anUnknownFormatIsAClearErrorInsteadOfSilence() {
+    assertThat(NodeLogging.formatProblem(null, null)).isEmpty();
+    assertThat(NodeLogging.formatProblem("json", null)).isEmpty();
+    assertThat(NodeLogging.formatProblem(null, "text")).isEmpty();
+    assertThat(NodeLogging.formatProblem(null, "JSON"))
+        .hasValue("STARFISH_LOG_FORMAT is \"JSON\"; expected text or json");
+    assertThat(NodeLogging.formatProblem("xml", "json"))
+        .hasValue("-Dstarfish.log.format is \"xml\"; expected text or json");
+  }
 }

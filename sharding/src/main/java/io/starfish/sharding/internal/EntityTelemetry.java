@@ -1,11 +1,15 @@
 package io.starfish.sharding.internal;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
 import io.starfish.supervision.StarfishMetrics;
 import java.time.Duration;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Extension;
 import org.apache.pekko.actor.typed.ExtensionId;
@@ -13,8 +17,8 @@ import org.apache.pekko.actor.typed.ExtensionId;
 /**
  * What entities report about themselves on this node: command and persist latencies, recoveries
  * (how long each took, and when each entity last recovered: the healing timeline uses that to tell
- * when the entities of a failed node are back). Meters are cached per entity type so that the hot
- * path does no registry lookups.
+ * when the entities of a failed node are back), and the shards and entities running here. Meters
+ * are cached per entity type so that the hot path does no registry lookups.
  */
 public final class EntityTelemetry implements Extension {
 
@@ -32,8 +36,18 @@ public final class EntityTelemetry implements Extension {
   private final Map<String, Timer> recoveryTimers = new ConcurrentHashMap<>();
   private final Map<String, Counter> crashes = new ConcurrentHashMap<>();
 
-  /** "{type}|{id}" to the wall-clock time (epoch ms) of that entity's last completed recovery. */
+  /** "{type}|{id}" to the System.nanoTime() of that entity's last completed recovery. */
   private final Map<String, Long> lastRecovery = new ConcurrentHashMap<>();
+
+  /** Recoveries older than this are forgotten even if nobody asks (the timeline needs minutes). */
+  private static final long RECOVERY_MEMORY_NANOS = TimeUnit.MINUTES.toNanos(10);
+
+  private final AtomicLong recoveriesSincePrune = new AtomicLong();
+
+  /** Per entity type: shards hosted and entities running on this node (the healing observer's). */
+  private final Map<String, Integer> activeShards = new ConcurrentHashMap<>();
+
+  private final Map<String, Integer> activeEntities = new ConcurrentHashMap<>();
 
   EntityTelemetry(StarfishMetrics metrics) {
     this.metrics = metrics;
@@ -88,7 +102,42 @@ public final class EntityTelemetry implements Extension {
                     "type",
                     type))
         .record(Duration.ofNanos(nanos));
-    lastRecovery.put(type + "|" + id, System.currentTimeMillis());
+    long now = System.nanoTime();
+    lastRecovery.put(type + "|" + id, now);
+    // bounded also where no healing observer runs (sharding used on its own)
+    if (recoveriesSincePrune.incrementAndGet() >= 1_000) {
+      recoveriesSincePrune.set(0);
+      forgetRecoveriesBefore(now - RECOVERY_MEMORY_NANOS);
+    }
+  }
+
+  /**
+   * Registers the gauges starfish_shards_active and starfish_entities_active of these types (once;
+   * they read values kept here, so they outlive a restart of whoever sets them).
+   */
+  public void registerActiveGauges(Iterable<String> types) {
+    for (String type : types) {
+      if (activeShards.putIfAbsent(type, 0) == null) {
+        activeEntities.putIfAbsent(type, 0);
+        Gauge.builder("starfish.shards.active", activeShards, gauge -> gauge.getOrDefault(type, 0))
+            .description("Shards hosted by this node, per entity type")
+            .tag("type", type)
+            .strongReference(true)
+            .register(metrics.registry());
+        Gauge.builder(
+                "starfish.entities.active", activeEntities, gauge -> gauge.getOrDefault(type, 0))
+            .description("Entities running on this node, per entity type")
+            .tag("type", type)
+            .strongReference(true)
+            .register(metrics.registry());
+      }
+    }
+  }
+
+  /** What this node's shard regions reported last, for the gauges. */
+  public void active(String type, int shards, int entities) {
+    activeShards.put(type, shards);
+    activeEntities.put(type, entities);
   }
 
   /** An operator asked this entity to crash (admin API), to exercise supervision. */
@@ -104,13 +153,17 @@ public final class EntityTelemetry implements Extension {
         .increment();
   }
 
-  /** When the entity last completed a recovery on this node (epoch ms), or 0 if not recently. */
-  public long lastRecovery(String type, String id) {
-    return lastRecovery.getOrDefault(type + "|" + id, 0L);
+  /**
+   * When the entity last completed a recovery on this node, as System.nanoTime(); empty if it did
+   * not recently.
+   */
+  public OptionalLong lastRecovery(String type, String id) {
+    Long at = lastRecovery.get(type + "|" + id);
+    return at == null ? OptionalLong.empty() : OptionalLong.of(at);
   }
 
-  /** Forgets recoveries older than {@code epochMillis} (the timeline no longer needs them). */
-  public void forgetRecoveriesBefore(long epochMillis) {
-    lastRecovery.values().removeIf(at -> at < epochMillis);
+  /** Forgets recoveries before {@code nanoTime} (the timeline no longer needs them). */
+  public void forgetRecoveriesBefore(long nanoTime) {
+    lastRecovery.values().removeIf(at -> at - nanoTime < 0);
   }
 }

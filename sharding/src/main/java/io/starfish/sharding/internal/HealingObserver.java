@@ -1,7 +1,5 @@
 package io.starfish.sharding.internal;
 
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
 import io.starfish.sharding.DowningDecision;
 import io.starfish.sharding.HealingEvent;
@@ -15,9 +13,10 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.eventstream.EventStream;
@@ -33,11 +32,13 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Watches one node's view of failures and writes the {@link HealingTimeline}: membership and
- * reachability events as they arrive, and, after a member is downed (or leaves), which of its
- * shards this node took over and when their entities had recovered here. The latter comes from
- * polling this node's shard regions (often while a failure is open) and from each entity's own
- * report of its recovery ({@link EntityTelemetry}). Also keeps the per-type shard and entity
- * gauges.
+ * reachability events as they arrive, and, after a member is downed, which of its shards this node
+ * took over and when their entities had recovered here. The latter comes from polling this node's
+ * shard regions (often while a failure is open) and from each entity's own report of its recovery
+ * ({@link EntityTelemetry}). Also feeds the per-type shard and entity gauges.
+ *
+ * <p>Durations come from System.nanoTime() (a wall-clock step cannot make them negative); the
+ * steps' wall-clock times are derived from it with the offset read when the observer started.
  */
 public final class HealingObserver {
 
@@ -61,20 +62,29 @@ public final class HealingObserver {
   private record Polled(Map<String, Map<String, Set<String>>> shards, Throwable failure)
       implements Message {}
 
-  /** A failure (or graceful leave) of one member being followed on this node. */
+  /** A failure of one member, followed on this node from unreachable until it is removed. */
   private static final class Incident {
     final Address member;
+
+    /** System.nanoTime() of each step; 0 until it happened. */
     long unreachableAt;
 
-    /** When the member was downed or started leaving: the start of its shards' move. */
+    long downedAt;
+
+    /** When the move of its shards began: its downing, or its removal if the Down was not seen. */
     long movedAt;
 
-    String movedBy;
+    String movedFrom;
 
-    /** This node's shards (per type) when the move began; anything beyond came from the member. */
+    /**
+     * This node's shards (per type) from the first poll after it became unreachable (shards move
+     * only after the removal), or from the last poll at the move if none came in between.
+     */
     Map<String, Set<String>> baseline;
 
     boolean reallocated;
+    boolean finished;
+    boolean removed;
     int lastEntityCount = -1;
     int settledPolls;
 
@@ -90,16 +100,18 @@ public final class HealingObserver {
   private final EntityTelemetry telemetry;
   private final TimerScheduler<Message> timers;
   private final String strategy;
+  private final Duration pollTimeout;
   private final Map<Address, Incident> incidents = new LinkedHashMap<>();
+  private final Map<Address, Long> leaving = new HashMap<>();
   private final Map<String, DowningDecision> decisions = new HashMap<>();
   private final Timer unreachableToDowned;
   private final Timer downedToRecovered;
+  private final long wallAtStart = System.currentTimeMillis();
+  private final long nanosAtStart = System.nanoTime();
 
   /** Latest poll: type to shard id to running entity ids. */
   private Map<String, Map<String, Set<String>>> local = Map.of();
 
-  private final Map<String, Integer> shardGauge = new ConcurrentHashMap<>();
-  private final Map<String, Integer> entityGauge = new ConcurrentHashMap<>();
   private boolean polling;
 
   public static Behavior<Message> create(
@@ -123,12 +135,13 @@ public final class HealingObserver {
     this.timeline = timeline;
     this.settings = settings;
     this.telemetry = EntityTelemetry.get(context.getSystem());
-    this.strategy =
-        context
-            .getSystem()
-            .settings()
-            .config()
-            .getString("pekko.cluster.split-brain-resolver.active-strategy");
+    var config = context.getSystem().settings().config();
+    this.strategy = config.getString("pekko.cluster.split-brain-resolver.active-strategy");
+    // longer than the regions' own query timeout, so that a region with a slow shard still answers
+    this.pollTimeout =
+        config
+            .getDuration("pekko.cluster.sharding.shard-region-query-timeout")
+            .plus(Duration.ofSeconds(1));
     StarfishMetrics metrics = StarfishMetrics.get(context.getSystem());
     this.unreachableToDowned =
         metrics.healing(
@@ -139,19 +152,7 @@ public final class HealingObserver {
             "starfish.healing.downed.to.recovered",
             "From a member's downing to the last of its entities that moved to this node having"
                 + " recovered here");
-    MeterRegistry registry = metrics.registry();
-    for (String type : sharding.registry().names()) {
-      shardGauge.put(type, 0);
-      entityGauge.put(type, 0);
-      Gauge.builder("starfish.shards.active", shardGauge, gauge -> gauge.getOrDefault(type, 0))
-          .description("Shards hosted by this node, per entity type")
-          .tag("type", type)
-          .register(registry);
-      Gauge.builder("starfish.entities.active", entityGauge, gauge -> gauge.getOrDefault(type, 0))
-          .description("Entities running on this node, per entity type")
-          .tag("type", type)
-          .register(registry);
-    }
+    telemetry.registerActiveGauges(sharding.registry().names());
 
     Cluster cluster = Cluster.get(context.getSystem());
     cluster
@@ -196,57 +197,87 @@ public final class HealingObserver {
     return Cluster.get(context.getSystem()).selfMember().address();
   }
 
+  private static long millis(long nanos) {
+    return TimeUnit.NANOSECONDS.toMillis(nanos);
+  }
+
   private Behavior<Message> onMember(ClusterEvent.MemberEvent event) {
     Address member = event.member().address();
     if (member.equals(self())) {
       return Behaviors.same();
     }
-    long now = System.currentTimeMillis();
+    long now = System.nanoTime();
     if (event instanceof ClusterEvent.MemberUp) {
       record(now, HealingEvent.MEMBER_UP, member, "member is Up", null, null);
     } else if (event instanceof ClusterEvent.MemberLeft) {
-      Incident incident = incidents.computeIfAbsent(member, Incident::new);
-      startMove(incident, now, "leaving gracefully");
+      // A graceful leave hands its shards off before the member turns Leaving: not followed.
+      leaving.put(member, now);
       record(
           now,
           HealingEvent.MEMBER_LEAVING,
           member,
-          "member is leaving gracefully; its shards are handed off",
+          "member is leaving gracefully (its shards were handed off first)",
           null,
           null);
     } else if (event instanceof ClusterEvent.MemberDowned) {
       Incident incident = incidents.computeIfAbsent(member, Incident::new);
-      String by = downedBy(member);
-      startMove(incident, now, by);
+      incident.downedAt = now;
+      startMove(incident, now, HealingEvent.MEMBER_DOWNED);
       Long sinceUnreachable = null;
-      if (incident.unreachableAt > 0) {
-        sinceUnreachable = now - incident.unreachableAt;
-        unreachableToDowned.record(Duration.ofMillis(sinceUnreachable));
+      if (incident.unreachableAt != 0) {
+        sinceUnreachable = millis(now - incident.unreachableAt);
+        unreachableToDowned.record(Duration.ofNanos(now - incident.unreachableAt));
       }
       record(
           now,
           HealingEvent.MEMBER_DOWNED,
           member,
-          "downed by " + by,
+          "downed by " + downedBy(member),
           sinceUnreachable,
           sinceUnreachable == null ? null : HealingEvent.MEMBER_UNREACHABLE);
     } else if (event instanceof ClusterEvent.MemberRemoved removed) {
-      Incident incident = incidents.computeIfAbsent(member, Incident::new);
-      boolean graceful = removed.previousStatus() == MemberStatus.exiting();
-      if (incident.movedAt == 0) {
-        startMove(incident, now, graceful ? "leaving gracefully" : "removal");
-      }
+      onRemoved(member, removed.previousStatus(), now);
+    }
+    return Behaviors.same();
+  }
+
+  private void onRemoved(Address member, MemberStatus previous, long now) {
+    Long left = leaving.remove(member);
+    if (left != null && previous == MemberStatus.exiting()) {
+      incidents.remove(member);
       record(
           now,
           HealingEvent.MEMBER_REMOVED,
           member,
-          graceful
-              ? "member left the cluster"
-              : "member removed from the cluster (was " + removed.previousStatus() + ")",
-          now - incident.movedAt,
-          graceful ? HealingEvent.MEMBER_LEAVING : HealingEvent.MEMBER_DOWNED);
+          "member left the cluster",
+          millis(now - left),
+          HealingEvent.MEMBER_LEAVING);
+      return;
     }
-    return Behaviors.same();
+    Incident incident = incidents.get(member);
+    String detail = "member removed from the cluster (was " + previous + ")";
+    if (incident != null && incident.downedAt != 0) {
+      record(
+          now,
+          HealingEvent.MEMBER_REMOVED,
+          member,
+          detail,
+          millis(now - incident.downedAt),
+          HealingEvent.MEMBER_DOWNED);
+      incident.removed = true;
+      if (incident.finished) {
+        incidents.remove(member);
+      }
+      return;
+    }
+    // This node did not see it Down (e.g. it was cut off itself meanwhile): its shards move now.
+    record(now, HealingEvent.MEMBER_REMOVED, member, detail, null, null);
+    if (incident == null) {
+      incident = new Incident(member);
+      incidents.put(member, incident);
+    }
+    incident.removed = true;
+    startMove(incident, now, HealingEvent.MEMBER_REMOVED);
   }
 
   private String downedBy(Address member) {
@@ -265,16 +296,22 @@ public final class HealingObserver {
         + ")";
   }
 
-  private void startMove(Incident incident, long now, String by) {
+  private void startMove(Incident incident, long now, String from) {
     if (incident.movedAt != 0) {
       return;
     }
     incident.movedAt = now;
-    incident.movedBy = by;
-    Map<String, Set<String>> baseline = new HashMap<>();
-    local.forEach((type, shards) -> baseline.put(type, Set.copyOf(shards.keySet())));
-    incident.baseline = baseline;
+    incident.movedFrom = from;
+    if (incident.baseline == null) {
+      incident.baseline = shardIds(local);
+    }
     pollSoon();
+  }
+
+  private static Map<String, Set<String>> shardIds(Map<String, Map<String, Set<String>>> shards) {
+    Map<String, Set<String>> ids = new HashMap<>();
+    shards.forEach((type, byShard) -> ids.put(type, Set.copyOf(byShard.keySet())));
+    return ids;
   }
 
   private Behavior<Message> onReachability(ClusterEvent.ReachabilityEvent event) {
@@ -282,7 +319,7 @@ public final class HealingObserver {
     if (member.equals(self())) {
       return Behaviors.same();
     }
-    long now = System.currentTimeMillis();
+    long now = System.nanoTime();
     if (event instanceof ClusterEvent.UnreachableMember) {
       Incident incident = incidents.computeIfAbsent(member, Incident::new);
       if (incident.unreachableAt == 0) {
@@ -295,11 +332,12 @@ public final class HealingObserver {
           "member is unreachable (missed heartbeats)",
           null,
           null);
+      pollSoon(); // a fresh baseline of this node's shards before any of the member's arrive
     } else if (event instanceof ClusterEvent.ReachableMember) {
       Incident incident = incidents.get(member);
       Long since = null;
-      if (incident != null && incident.unreachableAt > 0) {
-        since = now - incident.unreachableAt;
+      if (incident != null && incident.unreachableAt != 0) {
+        since = millis(now - incident.unreachableAt);
       }
       if (incident != null && incident.movedAt == 0) {
         incidents.remove(member);
@@ -326,94 +364,122 @@ public final class HealingObserver {
       return Behaviors.same();
     }
     polling = true;
-    context.pipeToSelf(sharding.localShards(Duration.ofSeconds(3)), Polled::new);
+    context.pipeToSelf(sharding.localShards(pollTimeout), Polled::new);
     return Behaviors.same();
   }
 
   private Behavior<Message> onPolled(Polled polled) {
     polling = false;
-    long now = System.currentTimeMillis();
+    long now = System.nanoTime();
     if (polled.failure() == null) {
-      local = polled.shards();
-      local.forEach(
-          (type, shards) -> {
-            shardGauge.put(type, shards.size());
-            entityGauge.put(type, shards.values().stream().mapToInt(Set::size).sum());
-          });
-      followIncidents(now);
+      // a type whose region did not answer keeps its last known shards
+      Map<String, Map<String, Set<String>>> merged = new LinkedHashMap<>(local);
+      merged.putAll(polled.shards());
+      local = merged;
+      polled
+          .shards()
+          .forEach(
+              (type, shards) ->
+                  telemetry.active(
+                      type, shards.size(), shards.values().stream().mapToInt(Set::size).sum()));
+      for (Incident incident : incidents.values()) {
+        if (incident.baseline == null && incident.movedAt == 0) {
+          incident.baseline = shardIds(local);
+        }
+      }
     } else {
       log.debug("reading this node's shard regions failed: {}", polled.failure().toString());
     }
-    long oldestOpen =
+    followIncidents(now, polled.failure() == null);
+    long keepSince =
         incidents.values().stream()
-            .filter(incident -> incident.movedAt > 0)
+            .filter(incident -> incident.movedAt != 0 && !incident.finished)
             .mapToLong(incident -> incident.movedAt)
             .min()
-            .orElse(now - 60_000);
-    telemetry.forgetRecoveriesBefore(Math.min(oldestOpen, now - 60_000));
-    boolean open = incidents.values().stream().anyMatch(incident -> incident.movedAt > 0);
+            .orElse(now);
+    telemetry.forgetRecoveriesBefore(Math.min(keepSince, now - TimeUnit.MINUTES.toNanos(1)));
+    boolean open =
+        incidents.values().stream()
+            .anyMatch(incident -> incident.movedAt != 0 && !incident.finished);
     timers.startSingleTimer(
         Tick.INSTANCE, open ? settings.incidentPollInterval() : settings.pollInterval());
     return Behaviors.same();
   }
 
-  private void followIncidents(long now) {
+  private void followIncidents(long now, boolean freshShards) {
     List<Address> closed = new ArrayList<>();
     for (Incident incident : incidents.values()) {
-      if (incident.movedAt == 0) {
+      if (incident.movedAt == 0 || incident.finished) {
         continue;
       }
-      if (follow(incident, now)) {
-        closed.add(incident.member);
+      boolean over;
+      if (now - incident.movedAt > settings.incidentTimeout().toNanos()) {
+        timedOut(incident, now);
+        over = true;
+      } else {
+        over = freshShards && follow(incident, now);
+      }
+      if (over) {
+        incident.finished = true;
+        if (incident.removed) {
+          closed.add(incident.member);
+        }
       }
     }
     closed.forEach(incidents::remove);
   }
 
-  /** Returns true when the incident is over (for this node). */
-  private boolean follow(Incident incident, long now) {
-    Map<String, List<String>> gained = new TreeMap<>();
+  /** The shards this node gained since the incident's baseline, and their running entities. */
+  private record Gained(Map<String, List<String>> shards, List<String[]> entities) {}
+
+  private Gained gained(Incident incident) {
+    Map<String, List<String>> shards = new TreeMap<>();
     List<String[]> entities = new ArrayList<>();
     local.forEach(
-        (type, shards) -> {
+        (type, byShard) -> {
           Set<String> before = incident.baseline.getOrDefault(type, Set.of());
-          shards.forEach(
+          byShard.forEach(
               (shard, ids) -> {
                 if (!before.contains(shard)) {
-                  gained.computeIfAbsent(type, t -> new ArrayList<>()).add(shard);
+                  shards.computeIfAbsent(type, t -> new ArrayList<>()).add(shard);
                   ids.forEach(id -> entities.add(new String[] {type, id}));
                 }
               });
         });
+    return new Gained(shards, entities);
+  }
+
+  /** Returns true when the incident is over (for this node). */
+  private boolean follow(Incident incident, long now) {
+    Gained gained = gained(incident);
     long firstRecovery = Long.MAX_VALUE;
-    long lastRecovery = 0;
+    long lastRecovery = Long.MIN_VALUE;
     int recovered = 0;
-    for (String[] entity : entities) {
-      long at = telemetry.lastRecovery(entity[0], entity[1]);
-      if (at >= incident.movedAt) {
+    for (String[] entity : gained.entities()) {
+      OptionalLong at = telemetry.lastRecovery(entity[0], entity[1]);
+      if (at.isPresent() && at.getAsLong() - incident.movedAt >= 0) {
         recovered++;
-        firstRecovery = Math.min(firstRecovery, at);
-        lastRecovery = Math.max(lastRecovery, at);
+        firstRecovery = Math.min(firstRecovery, at.getAsLong());
+        lastRecovery = Math.max(lastRecovery, at.getAsLong());
       }
     }
-    boolean timedOut = now - incident.movedAt > settings.incidentTimeout().toMillis();
-    if (!incident.reallocated && !gained.isEmpty()) {
+    if (!incident.reallocated && !gained.shards().isEmpty()) {
       incident.reallocated = true;
       // The shards were here before any of their entities had recovered here.
-      long at = Math.min(now, firstRecovery);
-      int count = gained.values().stream().mapToInt(List::size).sum();
+      long at = recovered > 0 ? Math.min(now, firstRecovery) : now;
+      int count = gained.shards().values().stream().mapToInt(List::size).sum();
       record(
           at,
           HealingEvent.SHARDS_REALLOCATED,
           incident.member,
-          count + " of its shards now on this node: " + gained,
-          at - incident.movedAt,
-          fromKind(incident));
+          count + " of its shards now on this node: " + gained.shards(),
+          millis(at - incident.movedAt),
+          incident.movedFrom);
     }
     if (!incident.reallocated) {
-      return timedOut;
+      return false;
     }
-    int count = entities.size();
+    int count = gained.entities().size();
     boolean allRecovered = count > 0 && recovered == count;
     boolean steady = count == incident.lastEntityCount;
     incident.settledPolls =
@@ -421,16 +487,16 @@ public final class HealingObserver {
     incident.lastEntityCount = count;
     if (allRecovered && incident.settledPolls >= SETTLE_POLLS) {
       long took = lastRecovery - incident.movedAt;
-      if (HealingEvent.MEMBER_DOWNED.equals(fromKind(incident))) {
-        downedToRecovered.record(Duration.ofMillis(took));
+      if (HealingEvent.MEMBER_DOWNED.equals(incident.movedFrom)) {
+        downedToRecovered.record(Duration.ofNanos(took));
       }
       record(
           lastRecovery,
           HealingEvent.ENTITIES_RECOVERED,
           incident.member,
           count + " of its entities restarted on this node and recovered from the journal",
-          took,
-          fromKind(incident));
+          millis(took),
+          incident.movedFrom);
       return true;
     }
     if (count == 0 && incident.settledPolls >= SETTLE_POLLS * 4) {
@@ -443,32 +509,43 @@ public final class HealingObserver {
           null);
       return true;
     }
-    if (timedOut) {
-      record(
-          now,
-          HealingEvent.ENTITIES_RECOVERED,
-          incident.member,
-          recovered
-              + " of "
-              + count
-              + " entities in the moved shards reported a recovery within "
-              + settings.incidentTimeout()
-              + " (hand-written behaviours do not report theirs)",
-          null,
-          null);
-      return true;
-    }
     return false;
   }
 
-  private static String fromKind(Incident incident) {
-    return incident.movedBy != null && incident.movedBy.startsWith("leaving")
-        ? HealingEvent.MEMBER_LEAVING
-        : HealingEvent.MEMBER_DOWNED;
+  private void timedOut(Incident incident, long now) {
+    if (!incident.reallocated) {
+      log.info(
+          "healing: none of the shards of {} moved to this node within {}",
+          incident.member,
+          settings.incidentTimeout());
+      return;
+    }
+    Gained gained = gained(incident);
+    long recovered =
+        gained.entities().stream()
+            .filter(
+                entity -> {
+                  OptionalLong at = telemetry.lastRecovery(entity[0], entity[1]);
+                  return at.isPresent() && at.getAsLong() - incident.movedAt >= 0;
+                })
+            .count();
+    record(
+        now,
+        HealingEvent.ENTITIES_RECOVERED,
+        incident.member,
+        recovered
+            + " of "
+            + gained.entities().size()
+            + " entities in the moved shards reported a recovery within "
+            + settings.incidentTimeout()
+            + " (hand-written behaviours do not report theirs)",
+        null,
+        null);
   }
 
   private void record(
-      long at, String kind, Address member, String detail, Long durationMs, String from) {
+      long atNanos, String kind, Address member, String detail, Long durationMs, String from) {
+    long at = wallAtStart + millis(atNanos - nanosAtStart);
     HealingEvent event = new HealingEvent(at, kind, member.toString(), detail, durationMs, from);
     timeline.record(event);
     if (durationMs != null) {
