@@ -197,8 +197,14 @@ public final class HealingObserver {
     return Cluster.get(context.getSystem()).selfMember().address();
   }
 
-  private static long millis(long nanos) {
-    return TimeUnit.NANOSECONDS.toMillis(nanos);
+  /** The wall-clock time (epoch ms) of a System.nanoTime() reading. */
+  private long wallMillis(long nanos) {
+    return wallAtStart + TimeUnit.NANOSECONDS.toMillis(nanos - nanosAtStart);
+  }
+
+  /** Milliseconds from one step to a later one, exactly the difference of their shown times. */
+  private long between(long fromNanos, long toNanos) {
+    return wallMillis(toNanos) - wallMillis(fromNanos);
   }
 
   private Behavior<Message> onMember(ClusterEvent.MemberEvent event) {
@@ -225,7 +231,7 @@ public final class HealingObserver {
       startMove(incident, now, HealingEvent.MEMBER_DOWNED);
       Long sinceUnreachable = null;
       if (incident.unreachableAt != 0) {
-        sinceUnreachable = millis(now - incident.unreachableAt);
+        sinceUnreachable = between(incident.unreachableAt, now);
         unreachableToDowned.record(Duration.ofNanos(now - incident.unreachableAt));
       }
       record(
@@ -250,7 +256,7 @@ public final class HealingObserver {
           HealingEvent.MEMBER_REMOVED,
           member,
           "member left the cluster",
-          millis(now - left),
+          between(left, now),
           HealingEvent.MEMBER_LEAVING);
       return;
     }
@@ -262,7 +268,7 @@ public final class HealingObserver {
           HealingEvent.MEMBER_REMOVED,
           member,
           detail,
-          millis(now - incident.downedAt),
+          between(incident.downedAt, now),
           HealingEvent.MEMBER_DOWNED);
       incident.removed = true;
       if (incident.finished) {
@@ -337,7 +343,7 @@ public final class HealingObserver {
       Incident incident = incidents.get(member);
       Long since = null;
       if (incident != null && incident.unreachableAt != 0) {
-        since = millis(now - incident.unreachableAt);
+        since = between(incident.unreachableAt, now);
       }
       if (incident != null && incident.movedAt == 0) {
         incidents.remove(member);
@@ -473,7 +479,7 @@ public final class HealingObserver {
           HealingEvent.SHARDS_REALLOCATED,
           incident.member,
           count + " of its shards now on this node: " + gained.shards(),
-          millis(at - incident.movedAt),
+          between(incident.movedAt, at),
           incident.movedFrom);
     }
     if (!incident.reallocated) {
@@ -495,7 +501,7 @@ public final class HealingObserver {
           HealingEvent.ENTITIES_RECOVERED,
           incident.member,
           count + " of its entities restarted on this node and recovered from the journal",
-          millis(took),
+          between(incident.movedAt, lastRecovery),
           incident.movedFrom);
       return true;
     }
@@ -545,7 +551,7 @@ public final class HealingObserver {
 
   private void record(
       long atNanos, String kind, Address member, String detail, Long durationMs, String from) {
-    long at = wallAtStart + millis(atNanos - nanosAtStart);
+    long at = wallMillis(atNanos);
     HealingEvent event = new HealingEvent(at, kind, member.toString(), detail, durationMs, from);
     timeline.record(event);
     if (durationMs != null) {
