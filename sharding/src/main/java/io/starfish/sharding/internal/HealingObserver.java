@@ -296,10 +296,12 @@ public final class HealingObserver {
           + ")";
     }
     var leader = Cluster.get(context.getSystem()).state().getLeader();
-    return "the split-brain resolver (strategy "
+    // Only the deciding node knows; a restart on the same address also downs the old incarnation.
+    return "a decision taken elsewhere: the split-brain resolver (strategy "
         + strategy
-        + (leader != null ? ", decided on the leader " + leader : "")
-        + ")";
+        + ")"
+        + (leader != null ? " on the leader " + leader : "")
+        + ", or Pekko itself when the node restarted on the same address";
   }
 
   private void startMove(Incident incident, long now, String from) {
