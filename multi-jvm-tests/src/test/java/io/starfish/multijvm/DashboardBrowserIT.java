@@ -98,19 +98,12 @@ class DashboardBrowserIT {
     Files.createDirectories(SCREENSHOTS);
     int accounts = 20;
     for (int i = 0; i < accounts; i++) {
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      java.net.http.HttpResponse<String> response;
-      do {
-        // 503 is allowed (an entity's first start on a fresh cluster can outlast the ask
-        // timeout); the idempotency key makes the retry apply once
-        response =
-            cluster.post(
-                served,
-                "/api/v1/entities/account/dash-" + i,
-                "{\"type\":\"deposit\",\"amount\":1}",
-                "dash-" + i,
-                Duration.ofSeconds(10));
-      } while (response.statusCode() == 503 && System.nanoTime() < deadline);
+      java.net.http.HttpResponse<String> response =
+          cluster.postUntilNot503(
+              served,
+              "/api/v1/entities/account/dash-" + i,
+              "{\"type\":\"deposit\",\"amount\":1}",
+              "dash-" + i);
       assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     }
 

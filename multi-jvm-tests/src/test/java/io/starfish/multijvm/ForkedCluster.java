@@ -411,6 +411,21 @@ public final class ForkedCluster implements AutoCloseable {
         timeout);
   }
 
+  /**
+   * POSTs a keyed command again while the answer is 503 (allowed by the contract, e.g. an entity's
+   * first start on a just-formed cluster outlasting the ask timeout), as a client would, for up to
+   * 60 s; the key makes the retries apply once.
+   */
+  public HttpResponse<String> postUntilNot503(
+      Node node, String path, String json, String idempotencyKey) throws IOException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    HttpResponse<String> response;
+    do {
+      response = post(node, path, json, idempotencyKey, Duration.ofSeconds(10));
+    } while (response.statusCode() == 503 && System.nanoTime() < deadline);
+    return response;
+  }
+
   public HttpResponse<String> get(Node node, String path, Duration timeout) throws IOException {
     return send(node, HttpRequest.newBuilder().GET(), path, timeout);
   }

@@ -83,19 +83,12 @@ class HealingTimelineIT {
     List<String> accounts = new ArrayList<>();
     for (int i = 0; i < 30; i++) {
       String id = "timeline-" + i;
-      long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-      HttpResponse<String> response;
-      do {
-        // 503 is allowed by the contract (an entity's first start on a fresh cluster taking
-        // longer than the ask timeout); the key makes the retry apply once
-        response =
-            cluster.post(
-                cluster.node(1 + i % 3),
-                "/api/v1/entities/account/" + id,
-                "{\"type\":\"deposit\",\"amount\":1}",
-                "timeline-" + i,
-                Duration.ofSeconds(10));
-      } while (response.statusCode() == 503 && System.nanoTime() < deadline);
+      HttpResponse<String> response =
+          cluster.postUntilNot503(
+              cluster.node(1 + i % 3),
+              "/api/v1/entities/account/" + id,
+              "{\"type\":\"deposit\",\"amount\":1}",
+              "timeline-" + i);
       assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
       accounts.add(id);
     }

@@ -232,11 +232,22 @@ public final class StarfishSharding implements EntityGateway {
               system.scheduler());
       perType.put(type, stats.thenApply(StarfishSharding::placements).toCompletableFuture());
     }
+    return allByType(perType);
+  }
+
+  /** The answers of every type once all are in; a type whose answer is null is left out. */
+  private static <T> CompletionStage<Map<String, T>> allByType(
+      Map<String, CompletableFuture<T>> perType) {
     return CompletableFuture.allOf(perType.values().toArray(CompletableFuture[]::new))
         .thenApply(
             done -> {
-              Map<String, List<ShardPlacement>> result = new LinkedHashMap<>();
-              perType.forEach((type, future) -> result.put(type, future.join()));
+              Map<String, T> result = new LinkedHashMap<>();
+              perType.forEach(
+                  (type, future) -> {
+                    if (future.join() != null) {
+                      result.put(type, future.join());
+                    }
+                  });
               return result;
             });
   }
@@ -469,17 +480,6 @@ public final class StarfishSharding implements EntityGateway {
               .exceptionally(failure -> null)
               .toCompletableFuture());
     }
-    return CompletableFuture.allOf(perType.values().toArray(CompletableFuture[]::new))
-        .thenApply(
-            done -> {
-              Map<String, Map<String, Set<String>>> result = new LinkedHashMap<>();
-              perType.forEach(
-                  (type, future) -> {
-                    if (future.join() != null) {
-                      result.put(type, future.join());
-                    }
-                  });
-              return result;
-            });
+    return allByType(perType);
   }
 }

@@ -127,19 +127,19 @@ public final class StarfishMetrics implements Extension {
 
   /** A latency timer with a histogram (Prometheus {@code _bucket} series) over fixed bounds. */
   public Timer latency(String name, String description, String... tags) {
-    return Timer.builder(name)
-        .description(description)
-        .tags(tags)
-        .serviceLevelObjectives(LATENCY_BUCKETS)
-        .register(registry);
+    return timer(name, description, LATENCY_BUCKETS, tags);
   }
 
   /** A timer of healing steps, with buckets from 1 s to 2 min. */
   public Timer healing(String name, String description, String... tags) {
+    return timer(name, description, HEALING_BUCKETS, tags);
+  }
+
+  private Timer timer(String name, String description, Duration[] buckets, String... tags) {
     return Timer.builder(name)
         .description(description)
         .tags(tags)
-        .serviceLevelObjectives(HEALING_BUCKETS)
+        .serviceLevelObjectives(buckets)
         .register(registry);
   }
 }
