@@ -18,6 +18,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * @param maxInFlight entity requests this node handles at once; more get 503 at once
  * @param apiToken bearer token required on the entity API; empty: the entity API is open
  * @param tls HTTPS settings
+ * @param shutdownDrain how long a stopping node keeps serving while it already reports not ready
  */
 public record HttpSettings(
     String host,
@@ -29,7 +30,8 @@ public record HttpSettings(
     Duration shardStatsTimeout,
     int maxInFlight,
     Optional<String> apiToken,
-    Tls tls) {
+    Tls tls,
+    Duration shutdownDrain) {
 
   /**
    * HTTPS for the API.
@@ -55,6 +57,9 @@ public record HttpSettings(
   }
 
   public HttpSettings {
+    if (shutdownDrain.isNegative()) {
+      throw new IllegalArgumentException("shutdown-drain must be >= 0, was " + shutdownDrain);
+    }
     if (maxInFlight < 1) {
       throw new IllegalArgumentException("max-in-flight must be >= 1, was " + maxInFlight);
     }
@@ -79,7 +84,8 @@ public record HttpSettings(
         shardStatsTimeout,
         256,
         Optional.empty(),
-        Tls.disabled());
+        Tls.disabled(),
+        Duration.ZERO);
   }
 
   @Override
@@ -105,6 +111,8 @@ public record HttpSettings(
         + (apiToken.isPresent() ? "<set>" : "<none>")
         + ", tls="
         + tls
+        + ", shutdownDrain="
+        + shutdownDrain
         + "]";
   }
 
@@ -128,7 +136,8 @@ public record HttpSettings(
             c.getBoolean("tls.enabled"),
             c.getString("tls.keystore"),
             c.getString("tls.keystore-password"),
-            c.getString("tls.self-signed-keystore")));
+            c.getString("tls.self-signed-keystore")),
+        c.getDuration("shutdown-drain"));
   }
 
   public HttpSettings withPort(int newPort) {
@@ -142,7 +151,8 @@ public record HttpSettings(
         shardStatsTimeout,
         maxInFlight,
         apiToken,
-        tls);
+        tls,
+        shutdownDrain);
   }
 
   public HttpSettings withMaxInFlight(int newMaxInFlight) {
@@ -156,7 +166,8 @@ public record HttpSettings(
         shardStatsTimeout,
         newMaxInFlight,
         apiToken,
-        tls);
+        tls,
+        shutdownDrain);
   }
 
   public HttpSettings withApiToken(String token) {
@@ -170,7 +181,8 @@ public record HttpSettings(
         shardStatsTimeout,
         maxInFlight,
         Optional.of(token),
-        tls);
+        tls,
+        shutdownDrain);
   }
 
   public HttpSettings withTls(Tls newTls) {
@@ -184,7 +196,8 @@ public record HttpSettings(
         shardStatsTimeout,
         maxInFlight,
         apiToken,
-        newTls);
+        newTls,
+        shutdownDrain);
   }
 
   /** "https" or "http". */

@@ -3,6 +3,7 @@ package io.starfish.http;
 import io.starfish.supervision.StarfishMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -74,6 +75,23 @@ public final class StarfishHttpServer extends AllDirectives {
                   settings.host(),
                   binding.localAddress().getPort());
               CoordinatedShutdown shutdown = CoordinatedShutdown.get(system);
+              // Readiness already answers 503 once shutdown has begun; keep serving meanwhile, so
+              // that whoever routes by readiness moves away before the port closes.
+              if (!settings.shutdownDrain().isZero()) {
+                shutdown.addTask(
+                    CoordinatedShutdown.PhaseBeforeServiceUnbind(),
+                    "starfish-http-drain-before-unbind",
+                    () -> {
+                      log.info(
+                          "shutting down: not ready, still serving for {} ms before unbinding",
+                          settings.shutdownDrain().toMillis());
+                      return org.apache.pekko.pattern.Patterns.after(
+                          settings.shutdownDrain(),
+                          system.classicSystem().scheduler(),
+                          system.executionContext(),
+                          () -> CompletableFuture.completedFuture(Done.getInstance()));
+                    });
+              }
               shutdown.addTask(
                   CoordinatedShutdown.PhaseServiceUnbind(),
                   "starfish-http-unbind",

@@ -109,6 +109,8 @@ public final class AccountWorkload implements AutoCloseable {
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final AtomicInteger sequence = new AtomicInteger();
   private final AtomicLong failedAttempts = new AtomicLong();
+  private final java.util.concurrent.ConcurrentMap<String, AtomicLong> failureKinds =
+      new java.util.concurrent.ConcurrentHashMap<>();
   private final List<Thread> threads = new ArrayList<>();
 
   /**
@@ -149,7 +151,7 @@ public final class AccountWorkload implements AutoCloseable {
   private void refreshReady() {
     List<Node> now = new ArrayList<>();
     for (Node node : cluster.nodes()) {
-      if (node.isAlive() && cluster.status(node, "/health/ready") == 200) {
+      if (node.isAlive() && !node.isPaused() && cluster.status(node, "/health/ready") == 200) {
         now.add(node);
       }
     }
@@ -207,6 +209,7 @@ public final class AccountWorkload implements AutoCloseable {
         }
         op.failedAttempts++;
         failedAttempts.incrementAndGet();
+        failureKinds.computeIfAbsent(kind(lastProblem), k -> new AtomicLong()).incrementAndGet();
       }
       if (System.nanoTime() > end) {
         op.detail = lastProblem;
@@ -266,6 +269,24 @@ public final class AccountWorkload implements AutoCloseable {
 
   public long failedAttempts() {
     return failedAttempts.get();
+  }
+
+  /** Failed attempts by kind (status and problem type, or the exception), for the summary. */
+  public java.util.Map<String, Long> failureKinds() {
+    java.util.Map<String, Long> kinds = new java.util.TreeMap<>();
+    failureKinds.forEach((kind, n) -> kinds.put(kind, n.get()));
+    return kinds;
+  }
+
+  private static String kind(String problem) {
+    int type = problem.indexOf("urn:starfish:problem:");
+    if (type >= 0) {
+      int end = problem.indexOf('"', type);
+      return problem.substring(0, 4)
+          + problem.substring(type + 21, end < 0 ? problem.length() : end);
+    }
+    int via = problem.indexOf(" via ");
+    return via < 0 ? problem : problem.substring(0, via);
   }
 
   public long count(Outcome outcome) {

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -118,8 +119,9 @@ class BankIT {
 
     AtomicInteger next = new AtomicInteger();
     clients = Executors.newFixedThreadPool(CLIENTS);
+    List<Future<?>> clientRuns = new ArrayList<>();
     for (int c = 0; c < CLIENTS; c++) {
-      clients.submit(() -> requestTransfers(prefix, accounts, next));
+      clientRuns.add(clients.submit(() -> requestTransfers(prefix, accounts, next)));
     }
     // The fault strikes a third of the way in, while transfers are in every stage.
     ForkedCluster.await(
@@ -128,6 +130,10 @@ class BankIT {
     fault.run();
     clients.shutdown();
     assertThat(clients.awaitTermination(10, TimeUnit.MINUTES)).as("clients finished").isTrue();
+    // A client that failed (an unexpected answer, an assertion in it) fails the test here.
+    for (Future<?> run : clientRuns) {
+      run.get();
+    }
     long loadStopped = System.nanoTime();
 
     // Settle: every transfer a client asked for ends completed or failed (or, if no client ever
@@ -286,10 +292,10 @@ class BankIT {
     List<Node> nodes = new ArrayList<>(cluster.nodes());
     while (System.nanoTime() < deadline) {
       Node node = nodes.get(ThreadLocalRandom.current().nextInt(nodes.size()));
-      if (!node.isAlive()) {
-        continue;
-      }
       try {
+        if (!node.isAlive()) {
+          throw new IOException(node + " is not running");
+        }
         HttpResponse<String> response =
             cluster.post(node, "/api/v1/entities/transfer/" + id, body, Duration.ofSeconds(10));
         if (response.statusCode() == 200) {

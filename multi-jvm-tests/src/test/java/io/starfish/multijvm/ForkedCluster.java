@@ -5,6 +5,7 @@ import io.starfish.persistence.testing.TestCassandra;
 import io.starfish.runtime.dev.NodeProcess;
 import io.starfish.sharding.internal.Json;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,6 +19,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
@@ -36,6 +38,7 @@ public final class ForkedCluster implements AutoCloseable {
     public final int httpPort;
     private NodeProcess process;
     private int incarnation;
+    private volatile boolean paused;
 
     Node(int index, int remotePort, int httpPort) {
       this.index = index;
@@ -49,6 +52,11 @@ public final class ForkedCluster implements AutoCloseable {
 
     public boolean isAlive() {
       return process != null && process.isAlive();
+    }
+
+    /** Stopped with SIGSTOP and not yet continued: alive, but answers nothing. */
+    public boolean isPaused() {
+      return paused && isAlive();
     }
 
     public long pid() {
@@ -155,6 +163,39 @@ public final class ForkedCluster implements AutoCloseable {
   /** SIGKILL: a crash, no shutdown hooks, no leave. Returns when the process is gone. */
   public void kill(Node node) {
     node.process.kill();
+  }
+
+  /**
+   * SIGSTOP: the whole JVM freezes (as in a long GC pause or VM steal): no heartbeats, no answers,
+   * but its sockets stay open, and its mailboxes, requests and driver writes wait for it.
+   */
+  public void pause(Node node) {
+    signal(node, "STOP");
+    node.paused = true;
+  }
+
+  /** SIGCONT: a paused node runs on from where it stopped, unaware of the time that passed. */
+  public void resume(Node node) {
+    signal(node, "CONT");
+    node.paused = false;
+  }
+
+  private static void signal(Node node, String signal) {
+    try {
+      Process kill =
+          new ProcessBuilder("kill", "-" + signal, Long.toString(node.pid()))
+              .redirectErrorStream(true)
+              .start();
+      if (!kill.waitFor(10, TimeUnit.SECONDS) || kill.exitValue() != 0) {
+        kill.destroyForcibly();
+        throw new IllegalStateException("kill -" + signal + " " + node.pid() + " failed");
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException(e);
+    }
   }
 
   /** SIGTERM: graceful leave through CoordinatedShutdown. Returns when the process exited. */
@@ -499,6 +540,8 @@ public final class ForkedCluster implements AutoCloseable {
   /** Stops every node at once, gracefully (SIGTERM to all), and waits until all have exited. */
   public void stopAllNodes(Duration timeout) {
     List<Node> running = nodes.stream().filter(Node::isAlive).toList();
+    // A paused process would hold SIGTERM pending: let it run first.
+    running.stream().filter(Node::isPaused).forEach(this::resume);
     running.forEach(n -> n.process.terminate());
     for (Node node : running) {
       if (!node.process.awaitExit(timeout)) {
@@ -621,6 +664,8 @@ public final class ForkedCluster implements AutoCloseable {
   @Override
   public void close() {
     List<Node> running = nodes.stream().filter(Node::isAlive).toList();
+    // A paused process would hold SIGTERM pending: let it run first.
+    running.stream().filter(Node::isPaused).forEach(this::resume);
     running.forEach(n -> n.process.terminate());
     for (Node node : running) {
       if (!node.process.awaitExit(Duration.ofSeconds(20))) {

@@ -34,8 +34,9 @@ import java.util.UUID;
  *   <li><b>single writer</b>: no two acknowledged operations got the same version, their balances
  *       form one chain (each one's balance is the previous one's plus its change). Two live
  *       incarnations of an entity would both append at the same sequence number, and both
- *       acknowledge it (Cassandra keeps one row: the other write is lost); and the journal's
- *       sequence numbers run without gaps;
+ *       acknowledge it; and, read straight from Cassandra, the journal's sequence numbers run
+ *       without gaps or duplicates, and no writer (pekko-persistence-cassandra's writer_uuid, one
+ *       per entity incarnation) writes again after another one took over;
  *   <li><b>convergence</b>: every live node answers for every account, with the same state.
  * </ul>
  */
@@ -190,9 +191,12 @@ public final class InvariantChecker {
                 .all();
         Set<String> writers = new HashSet<>();
         long expected = 1;
+        String current = null;
         for (Row row : rows) {
           long sequenceNr = row.getLong("sequence_nr");
-          if (sequenceNr != expected) {
+          if (sequenceNr == expected - 1) {
+            violations.add(account + ": two journal rows with sequence number " + sequenceNr);
+          } else if (sequenceNr != expected) {
             violations.add(
                 account
                     + ": journal sequence numbers jump from "
@@ -201,7 +205,24 @@ public final class InvariantChecker {
                     + sequenceNr);
           }
           expected = sequenceNr + 1;
-          writers.add(row.getString("writer_uuid"));
+          // One writer (entity incarnation) hands over to the next for good: a writer that comes
+          // back after another one wrote was still writing after it had been replaced.
+          String writer = row.getString("writer_uuid");
+          if (!writer.equals(current)) {
+            if (writers.contains(writer)) {
+              violations.add(
+                  account
+                      + ": writer "
+                      + writer
+                      + " wrote again at sequence number "
+                      + sequenceNr
+                      + " after writer "
+                      + current
+                      + " had taken over");
+            }
+            writers.add(writer);
+            current = writer;
+          }
         }
         writersPerAccount.put(account, writers.size());
       }

@@ -14,6 +14,7 @@ import io.starfish.http.ReadinessCheck;
 import io.starfish.http.SagaRoutes;
 import io.starfish.persistence.JournalCircuit;
 import io.starfish.persistence.JournalSchema;
+import io.starfish.persistence.JournalWarmUp;
 import io.starfish.runtime.examples.Account;
 import io.starfish.runtime.examples.Counter;
 import io.starfish.runtime.examples.Transfer;
@@ -26,6 +27,7 @@ import io.starfish.sharding.StarfishSharding;
 import io.starfish.supervision.StarfishMetrics;
 import java.io.IOException;
 import java.io.InputStream;
+import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -97,14 +99,23 @@ public final class StarfishNode {
 
     NodeLogging.nameNode(node.host() + ":" + node.remotePort());
     joinCluster(system, node);
+    if (node.exitWhenStdinCloses()) {
+      shutDownWhenStdinCloses(system);
+    }
+    // The journal is warm before this node registers shard regions: the shards that sharding
+    // moves here right after (rebalance towards a new node) must not wait for the plugin's start.
+    Duration warmUpTimeout = config.getDuration("starfish.persistence.warm-up-timeout");
+    return JournalWarmUp.run(system, node.host() + ":" + node.remotePort(), warmUpTimeout)
+        .thenCompose(warm -> startServices(system, entities, node, http));
+  }
+
+  private static CompletionStage<Running> startServices(
+      ActorSystem<?> system, EntityRegistry entities, NodeSettings node, HttpSettings http) {
     StarfishSharding sharding = StarfishSharding.init(system, entities);
     NodeMetrics.bind(system, entities.names());
     HealingTimeline.start(system, sharding);
     HealingTimeline timeline = HealingTimeline.get(system);
     JournalCircuit journal = JournalCircuit.get(system);
-    if (node.exitWhenStdinCloses()) {
-      shutDownWhenStdinCloses(system);
-    }
 
     Cluster cluster = Cluster.get(system);
     List<ReadinessCheck> checks =

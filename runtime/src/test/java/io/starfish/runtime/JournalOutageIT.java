@@ -5,12 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.persistence.testing.TestCassandra;
 import io.starfish.sharding.internal.Json;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,7 +26,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * Cassandra stops while a node serves writes, and comes back. Callers get 503 with Retry-After
  * (never a hang), readiness names the journal as down, writes succeed again once Cassandra is back
  * without restarting the node, and every write acknowledged before, during or after the outage is
- * in the final balances. Prints the measured times.
+ * in the final balances. Every deposit has its own idempotency key; after the outage those without
+ * a 200 are sent again with it, and each balance must then be exactly the number of keys sent (no
+ * lost, phantom or doubled deposit). Prints the measured times.
  */
 @ExtendWith(TestCassandra.class)
 class JournalOutageIT {
@@ -38,13 +43,16 @@ class JournalOutageIT {
   @Test
   void writesGet503DuringACassandraOutageAndNothingAcknowledgedIsLost() throws Exception {
     Map<String, AtomicLong> acknowledged = new ConcurrentHashMap<>();
-    Map<String, AtomicLong> indeterminate = new ConcurrentHashMap<>();
+    // Every deposit carries its own idempotency key; those without a 200 are sent again with it
+    // after the outage, so that each key ends applied exactly once and the balances are exact.
+    Map<String, AtomicLong> sent = new ConcurrentHashMap<>();
+    Queue<String[]> unsettled = new ConcurrentLinkedQueue<>();
     List<Outcome> outcomes = new CopyOnWriteArrayList<>();
     AtomicBoolean loadRunning = new AtomicBoolean(true);
     try (TestNode node = TestNode.start("")) {
       for (int i = 0; i < ACCOUNTS; i++) {
         acknowledged.put("outage-" + i, new AtomicLong());
-        indeterminate.put("outage-" + i, new AtomicLong());
+        sent.put("outage-" + i, new AtomicLong());
       }
       List<Thread> writers = new ArrayList<>();
       for (int i = 0; i < ACCOUNTS; i++) {
@@ -53,21 +61,15 @@ class JournalOutageIT {
             new Thread(
                 () -> {
                   while (loadRunning.get()) {
+                    String key = account + "-" + sent.get(account).incrementAndGet();
                     long started = System.nanoTime();
-                    int status;
-                    try {
-                      status =
-                          node.post(
-                                  "/api/v1/entities/account/" + account,
-                                  "{\"type\":\"deposit\",\"amount\":1}")
-                              .statusCode();
-                    } catch (Exception e) {
-                      status = -1;
-                    }
+                    int status = deposit(node, account, key);
                     long took = (System.nanoTime() - started) / 1_000_000;
                     outcomes.add(new Outcome(account, status, started, took));
-                    (status == 200 ? acknowledged : indeterminate).get(account).incrementAndGet();
-                    if (status != 200) {
+                    if (status == 200) {
+                      acknowledged.get(account).incrementAndGet();
+                    } else {
+                      unsettled.add(new String[] {account, key});
                       // A client backing off after a refusal, as Retry-After asks; it paces the
                       // load, it does not wait for a condition (those are polled with deadlines).
                       backOff(Duration.ofMillis(100));
@@ -98,13 +100,14 @@ class JournalOutageIT {
       Awaitility.await("commands refused at once while the journal is down")
           .atMost(15, TimeUnit.SECONDS)
           .until(() -> fastRefusalsSince(outcomes, readinessDown) >= 3);
-      HttpResponse<String> refused =
-          node.post("/api/v1/entities/account/outage-0", "{\"type\":\"deposit\",\"amount\":1}");
+      String refusedKey = "outage-0-refused";
+      sent.get("outage-0").incrementAndGet();
+      unsettled.add(new String[] {"outage-0", refusedKey});
+      HttpResponse<String> refused = node.send(depositRequest(node, "outage-0", refusedKey));
       assertThat(refused.statusCode()).isEqualTo(503);
       assertThat(refused.headers().firstValue("Retry-After")).isPresent();
       assertThat(refused.headers().firstValue("Content-Type")).hasValue("application/problem+json");
       assertThat(refused.body()).contains("journal");
-      indeterminate.get("outage-0").incrementAndGet();
 
       long restartCalled = System.nanoTime();
       TestCassandra.instance();
@@ -178,23 +181,54 @@ class JournalOutageIT {
           millis(cassandraUp - restartCalled),
           millis(firstWriteAfter - cassandraUp));
 
-      // No acknowledged write is lost: each balance holds every acknowledged deposit, plus at
-      // most the deposits whose outcome the caller could not know (503 after a timeout).
+      // Settle: every deposit without a 200 is sent again with its key until it gets one (a
+      // replayed answer if the first attempt was applied after all, a fresh one if not).
+      int settled = 0;
+      for (String[] op : unsettled) {
+        Awaitility.await("deposit " + op[1] + " settled with its key")
+            .atMost(30, TimeUnit.SECONDS)
+            .pollInterval(Duration.ofMillis(100))
+            .until(() -> deposit(node, op[0], op[1]) == 200);
+        settled++;
+      }
+      System.out.printf(
+          "[journal outage] %d deposits sent, %d acknowledged, %d settled afterwards by their key%n",
+          sent.values().stream().mapToLong(AtomicLong::get).sum(),
+          acknowledged.values().stream().mapToLong(AtomicLong::get).sum(),
+          settled);
+
+      // Exactly once: each account applied every key it was sent once, no more (no phantom or
+      // doubled write), no less (no lost acknowledged write).
       for (int i = 0; i < ACCOUNTS; i++) {
         String account = "outage-" + i;
         JsonNode state =
             Json.MAPPER.readTree(node.get("/api/v1/entities/account/" + account).body());
-        long balance = state.path("state").path("balance").asLong();
-        assertThat(balance)
-            .as(account + " balance vs acknowledged deposits")
-            .isBetween(
-                acknowledged.get(account).get(),
-                acknowledged.get(account).get() + indeterminate.get(account).get());
-        assertThat(state.path("version").asLong()).isEqualTo(balance);
+        assertThat(state.path("state").path("balance").asLong())
+            .as(account + " balance vs deposits sent, each with its own key")
+            .isEqualTo(sent.get(account).get());
+        assertThat(state.path("version").asLong()).isEqualTo(sent.get(account).get());
       }
     } finally {
       loadRunning.set(false);
       TestCassandra.instance();
+    }
+  }
+
+  private static HttpRequest depositRequest(TestNode node, String account, String key) {
+    return HttpRequest.newBuilder(node.uri("/api/v1/entities/account/" + account))
+        .timeout(Duration.ofSeconds(10))
+        .header("Content-Type", "application/json")
+        .header("Idempotency-Key", key)
+        .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"deposit\",\"amount\":1}"))
+        .build();
+  }
+
+  /** One keyed deposit of 1; its status, or -1 when it got no answer. */
+  private static int deposit(TestNode node, String account, String key) {
+    try {
+      return node.send(depositRequest(node, account, key)).statusCode();
+    } catch (Exception e) {
+      return -1;
     }
   }
 

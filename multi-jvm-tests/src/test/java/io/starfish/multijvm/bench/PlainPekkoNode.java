@@ -162,7 +162,10 @@ public final class PlainPekkoNode extends AllDirectives {
         ConfigFactory.parseString(
                 "pekko.actor.serialization-bindings {\n"
                     + "  \"io.starfish.multijvm.bench.PlainPekkoNode$Cbor\" = jackson-cbor\n"
-                    + "}")
+                    + "}\n"
+                    // Plain Pekko: the plugin's own journal, not Starfish's fenced one.
+                    + "pekko.persistence.cassandra.journal.class ="
+                    + " \"org.apache.pekko.persistence.cassandra.journal.CassandraJournal\"")
             .withFallback(ConfigFactory.load());
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "starfish", config);
     List<Address> seeds =

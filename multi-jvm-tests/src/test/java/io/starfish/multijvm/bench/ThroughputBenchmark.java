@@ -48,8 +48,9 @@ import java.util.stream.Collectors;
  *
  * <p>Run: {@code ./mvnw -B -pl multi-jvm-tests -am -Pbench -DskipTests verify
  * -Dbench.args="throughput"} (options: {@code --levels 4,16,64 --seconds 20 --systems
- * starfish,plain-pekko,raw-cassandra --warm-up 90}). Writes {@code target/bench/throughput.json}
- * and {@code throughput.md}.
+ * starfish,plain-pekko,raw-cassandra --warm-up 90}; also {@code starfish-unfenced}: Starfish with
+ * the plugin's unfenced journal, for the cost of fencing). Writes {@code
+ * target/bench/throughput.json} and {@code throughput.md}.
  */
 public final class ThroughputBenchmark {
 
@@ -106,7 +107,20 @@ public final class ThroughputBenchmark {
       TestCassandra.instance();
       for (String system : systems) {
         switch (system) {
-          case "starfish" -> starfish(levels, seconds, script, results, rss);
+          case "starfish" -> starfish("starfish", Map.of(), levels, seconds, script, results, rss);
+          case "starfish-unfenced" ->
+              // Starfish without the journal's fence: what single-writer fencing costs.
+              starfish(
+                  "starfish-unfenced",
+                  Map.of(
+                      "JAVA_TOOL_OPTIONS",
+                      "-Dpekko.persistence.cassandra.journal.class="
+                          + "org.apache.pekko.persistence.cassandra.journal.CassandraJournal"),
+                  levels,
+                  seconds,
+                  script,
+                  results,
+                  rss);
           case "plain-pekko" -> plainPekko(levels, seconds, script, results, rss);
           case "raw-cassandra" -> rawCassandra(levels, seconds, results);
           default -> throw new IllegalArgumentException("unknown system " + system);
@@ -121,10 +135,17 @@ public final class ThroughputBenchmark {
   // ---- the systems under load ----
 
   private static void starfish(
-      List<Integer> levels, int seconds, Path script, List<Result> results, List<Rss> rss)
+      String name,
+      Map<String, String> environment,
+      List<Integer> levels,
+      int seconds,
+      Path script,
+      List<Result> results,
+      List<Rss> rss)
       throws Exception {
-    try (ForkedCluster cluster = new ForkedCluster("bench-throughput", 3, Map.of(), HEAP_MB)) {
-      say("starfish: starting 3 nodes");
+    try (ForkedCluster cluster =
+        new ForkedCluster("bench-throughput-" + name, 3, environment, HEAP_MB)) {
+      say(name + ": starting 3 nodes");
       cluster.start(Duration.ofMinutes(3));
       String base = "http://127.0.0.1:" + cluster.node(1).httpPort;
       Map<String, String[]> workloads = new LinkedHashMap<>();
@@ -136,13 +157,13 @@ public final class ThroughputBenchmark {
           new String[] {"/api/v1/entities/account/tp-", "{\"type\":\"deposit\",\"amount\":1}"});
       for (Map.Entry<String, String[]> workload : workloads.entrySet()) {
         String[] spec = workload.getValue();
-        prime("starfish " + workload.getKey(), base, spec[0], spec[1]);
-        say("starfish " + workload.getKey() + ": warm-up");
+        prime(name + " " + workload.getKey(), base, spec[0], spec[1]);
+        say(name + " " + workload.getKey() + ": warm-up");
         wrk(script, base, spec[0], spec[1], 16, warmUpSeconds);
         for (int level : levels) {
           results.add(
               result(
-                  "starfish",
+                  name,
                   workload.getKey(),
                   level,
                   wrk(script, base, spec[0], spec[1], level, seconds)));
@@ -150,9 +171,9 @@ public final class ThroughputBenchmark {
         }
       }
       for (ForkedCluster.Node node : cluster.nodes()) {
-        rss.add(rssOf("starfish", "node " + node.index, node.pid(), HEAP_MB));
+        rss.add(rssOf(name, "node " + node.index, node.pid(), HEAP_MB));
       }
-      rss.add(rssOf("starfish", "Cassandra", TestCassandra.instance().pid(), -1));
+      rss.add(rssOf(name, "Cassandra", TestCassandra.instance().pid(), -1));
     }
   }
 
@@ -566,6 +587,21 @@ public final class ThroughputBenchmark {
           String.format(
               "| %d | %.2f | %.2f | %.2f |%n",
               level, starfish / plain, starfish / raw, plain / raw));
+    }
+    if (results.stream().anyMatch(r -> r.system().equals("starfish-unfenced"))) {
+      md.append("\n| concurrency | workload | fenced / unfenced Starfish (cost of fencing) |\n")
+          .append("|---|---|---|\n");
+      for (String workload : List.of("counter", "account")) {
+        for (int level : levels) {
+          md.append(
+              String.format(
+                  "| %d | %s | %.2f |%n",
+                  level,
+                  workload,
+                  rate(results, "starfish", workload, level)
+                      / rate(results, "starfish-unfenced", workload, level)));
+        }
+      }
     }
     md.append("\n| system | process | pid | RSS MiB | heap max MiB |\n|---|---|---|---|---|\n");
     ArrayNode rssJson = Json.MAPPER.createArrayNode();

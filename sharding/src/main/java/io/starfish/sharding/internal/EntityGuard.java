@@ -5,6 +5,7 @@ import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.ShardingSettings;
 import java.util.Optional;
 import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.BehaviorInterceptor;
 import org.apache.pekko.actor.typed.Signal;
@@ -18,7 +19,8 @@ import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * Sits in front of every sharded entity (outside its supervision): passivates the entity when it
- * has been idle, and refuses commands while the entity's node is cut off from the majority.
+ * has been idle, and refuses commands while the entity's node is cut off from the majority or has
+ * just woken from a pause ({@link PauseDetector}).
  */
 public final class EntityGuard extends BehaviorInterceptor<EntityMessage, EntityMessage> {
 
@@ -58,22 +60,18 @@ public final class EntityGuard extends BehaviorInterceptor<EntityMessage, Entity
       shard.tell(new ClusterSharding.Passivate<>(context.asJava().getSelf()));
       return Behaviors.same();
     }
-    if (minorityGuard
-        && message instanceof EntityMessage.StepEnded ended
-        && ended.result() != null) {
+    if (message instanceof EntityMessage.StepEnded ended && ended.result() != null) {
       // A saga on a node cut off from the majority must not persist a step's result: the majority
       // may already run this saga again. It sends the step again later (same key: the answer is
       // not lost), by which time this node has been downed or has healed.
-      Optional<String> problem =
-          minorityProblem(Cluster.get(context.asJava().getSystem()).state(), selfMember(context));
+      Optional<String> problem = writeProblem(context);
       if (problem.isPresent()) {
         return target.apply(
             context, new EntityMessage.StepEnded(ended.stepKey(), null, problem.get()));
       }
     }
-    if (minorityGuard && message instanceof EntityMessage.Execute execute) {
-      Optional<String> problem =
-          minorityProblem(Cluster.get(context.asJava().getSystem()).state(), selfMember(context));
+    if (message instanceof EntityMessage.Execute execute) {
+      Optional<String> problem = writeProblem(context);
       if (problem.isPresent()) {
         execute.replyTo().tell(new EntityResult.Unavailable(problem.get()));
         return Behaviors.same();
@@ -86,6 +84,17 @@ public final class EntityGuard extends BehaviorInterceptor<EntityMessage, Entity
   public Behavior<EntityMessage> aroundSignal(
       TypedActorContext<EntityMessage> context, Signal signal, SignalTarget<EntityMessage> target) {
     return target.apply(context, signal);
+  }
+
+  /** Why this node must not take writes now: it woke from a pause, or is in a minority. */
+  private Optional<String> writeProblem(TypedActorContext<EntityMessage> context) {
+    ActorSystem<?> system = context.asJava().getSystem();
+    CurrentClusterState state = Cluster.get(system).state();
+    Optional<String> paused = PauseDetector.get(system).problem(state, selfMember(context));
+    if (paused.isPresent() || !minorityGuard) {
+      return paused;
+    }
+    return minorityProblem(state, selfMember(context));
   }
 
   private static Member selfMember(TypedActorContext<EntityMessage> context) {

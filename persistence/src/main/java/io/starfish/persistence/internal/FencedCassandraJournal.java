@@ -1,0 +1,384 @@
+package io.starfish.persistence.internal;
+
+import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
+import com.datastax.oss.driver.api.core.cql.BatchStatement;
+import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
+import com.datastax.oss.driver.api.core.cql.BatchType;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.uuid.Uuids;
+import com.typesafe.config.Config;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
+import org.apache.pekko.persistence.AtomicWrite;
+import org.apache.pekko.persistence.PersistentRepr;
+import org.apache.pekko.persistence.cassandra.journal.CassandraJournal;
+import org.apache.pekko.persistence.journal.Tagged;
+import org.apache.pekko.serialization.Serialization;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.apache.pekko.serialization.Serializer;
+import org.apache.pekko.serialization.Serializers;
+import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
+import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import scala.collection.immutable.Seq;
+import scala.concurrent.Future;
+import scala.jdk.javaapi.CollectionConverters;
+import scala.jdk.javaapi.FutureConverters;
+import scala.runtime.BoxedUnit;
+import scala.util.Failure;
+import scala.util.Success;
+import scala.util.Try;
+
+/**
+ * pekko-persistence-cassandra's journal with fenced writes: an entity's events are appended only if
+ * the journal's last sequence number of that entity is the one the writer's state was built on. A
+ * superseded incarnation (a node that was paused, cut off or downed while its entities were
+ * restarted elsewhere) can therefore never append next to its successor's events, whatever its
+ * clock, its cluster view or the writes still queued in its driver.
+ *
+ * <p>How: the {@code messages} table gets a static column, {@code starfish_fence}, the highest
+ * sequence number written to the partition. Each write is one conditional (lightweight transaction,
+ * Paxos) batch on the entity's partition: the event rows plus {@code SET starfish_fence = last IF
+ * starfish_fence = first - 1}. Cassandra checks and applies it atomically, so of two writers that
+ * both read sequence number n, exactly one appends n + 1. The loser's write is rejected (nothing
+ * stored); Pekko then fails the entity, which restarts, recovers the winner's events and goes on
+ * from there. A write whose outcome is unknown (a timeout) fails the whole request, as Pekko's
+ * journal contract asks.
+ *
+ * <p>Partitions: pekko-persistence-cassandra starts a new partition every {@code
+ * target-partition-size} events. The first write into a new partition checks the previous
+ * partition's fence with a read (it must be exactly the writer's last sequence number) and then
+ * conditions on the new partition having no fence yet; between two writers with the same state, the
+ * conditional write decides, and a writer with an older state fails the read check. Data written
+ * before fencing was switched on has no fence: the first fenced write to such a partition is
+ * conditioned on the fence being absent (an upgrade takes place with the cluster stopped or, in a
+ * rolling upgrade, accepts that window).
+ *
+ * <p>Reads (replay, highest sequence number) are the plugin's own; they ignore the new column.
+ * Tagged events are not supported here (Starfish does not tag; events-by-tag is off).
+ */
+public final class FencedCassandraJournal extends CassandraJournal {
+
+  private static final Logger log = LoggerFactory.getLogger(FencedCassandraJournal.class);
+
+  /** The static column that holds a partition's highest written sequence number. */
+  public static final String FENCE_COLUMN = "starfish_fence";
+
+  private static final String SHARED_CONFIG_PATH = "pekko.persistence.cassandra";
+
+  private final CassandraSession session;
+  private final Serialization serialization;
+  private final String table;
+  private final String allPersistenceIdsTable;
+  private final boolean supportAllPersistenceIds;
+  private final long targetPartitionSize;
+  private final long bucketMillis;
+  private final String writeProfile;
+  private final Map<String, CompletableFuture<?>> writesInProgress = new ConcurrentHashMap<>();
+  private volatile CompletionStage<FenceStatements.Prepared> statements;
+
+  public FencedCassandraJournal(Config config, String configPath) {
+    super(config, configPath);
+    // The plugin registered its session (with its table creation) in its constructor; this is
+    // the same, cached session.
+    this.session = CassandraSessionRegistry.get(context().system()).sessionFor(SHARED_CONFIG_PATH);
+    this.serialization = SerializationExtension.get(context().system());
+    String keyspace = config.getString("keyspace");
+    this.table = keyspace + "." + config.getString("table");
+    this.allPersistenceIdsTable = keyspace + "." + config.getString("all-persistence-ids-table");
+    this.supportAllPersistenceIds = config.getBoolean("support-all-persistence-ids");
+    this.targetPartitionSize = config.getLong("target-partition-size");
+    String bucket =
+        context()
+            .system()
+            .settings()
+            .config()
+            .getString(SHARED_CONFIG_PATH + ".events-by-tag.bucket-size");
+    this.bucketMillis =
+        switch (bucket) {
+          case "Day" -> 86_400_000L;
+          case "Hour" -> 3_600_000L;
+          case "Minute" -> 60_000L;
+          case "Second" -> 1_000L;
+          default -> throw new IllegalArgumentException("unknown bucket-size " + bucket);
+        };
+    this.writeProfile =
+        context().system().settings().config().getString(SHARED_CONFIG_PATH + ".write-profile");
+  }
+
+  /**
+   * Thrown (as a rejection) when another writer appended first: nothing of this write is stored.
+   */
+  public static final class FencedWriteException extends RuntimeException {
+    private static final long serialVersionUID = 1L;
+
+    FencedWriteException(String message) {
+      super(message, null, false, false);
+    }
+  }
+
+  @Override
+  public Future<Seq<Try<BoxedUnit>>> asyncWriteMessages(Seq<AtomicWrite> messages) {
+    List<AtomicWrite> writes = CollectionConverters.asJava(messages);
+    if (writes.isEmpty()) {
+      return FutureConverters.asScala(
+          CompletableFuture.completedFuture(
+              CollectionConverters.asScala(List.<Try<BoxedUnit>>of()).toList()));
+    }
+    String persistenceId = writes.get(0).persistenceId();
+    CompletableFuture<Seq<Try<BoxedUnit>>> result;
+    try {
+      List<PersistentRepr> events = new ArrayList<>();
+      for (AtomicWrite write : writes) {
+        if (!write.persistenceId().equals(persistenceId)) {
+          throw new IllegalArgumentException("one write request must be for one persistence id");
+        }
+        events.addAll(CollectionConverters.asJava(write.payload()));
+      }
+      result =
+          statements()
+              .thenCompose(s -> write(s, persistenceId, events))
+              .thenApply(outcome -> outcomes(writes.size(), outcome))
+              .toCompletableFuture();
+    } catch (RuntimeException e) {
+      // Could not even be built (e.g. an event that does not serialize): rejected, nothing stored.
+      result = CompletableFuture.completedFuture(outcomes(writes.size(), e));
+    }
+    CompletableFuture<Seq<Try<BoxedUnit>>> done = result;
+    writesInProgress.put(persistenceId, done);
+    done.whenComplete((r, e) -> writesInProgress.remove(persistenceId, done));
+    return FutureConverters.asScala(done);
+  }
+
+  /** Recovery asks this first: it must not overtake this entity's writes still in flight. */
+  @Override
+  public Future<Object> asyncReadHighestSequenceNr(String persistenceId, long fromSequenceNr) {
+    CompletableFuture<?> inProgress = writesInProgress.get(persistenceId);
+    if (inProgress == null) {
+      return super.asyncReadHighestSequenceNr(persistenceId, fromSequenceNr);
+    }
+    return FutureConverters.asScala(
+        inProgress
+            .handle((r, e) -> null)
+            .thenCompose(
+                x ->
+                    FutureConverters.asJava(
+                        super.asyncReadHighestSequenceNr(persistenceId, fromSequenceNr))));
+  }
+
+  private static Seq<Try<BoxedUnit>> outcomes(int count, RuntimeException rejection) {
+    List<Try<BoxedUnit>> outcomes = new ArrayList<>(count);
+    for (int i = 0; i < count; i++) {
+      outcomes.add(rejection == null ? new Success<>(BoxedUnit.UNIT) : new Failure<>(rejection));
+    }
+    return CollectionConverters.asScala(outcomes).toList();
+  }
+
+  private long partitionNr(long sequenceNr) {
+    return (sequenceNr - 1) / targetPartitionSize;
+  }
+
+  /**
+   * Completes with null when the events are stored, with a {@link FencedWriteException} when the
+   * fence refused them (nothing stored), and fails when the outcome is unknown.
+   */
+  private CompletionStage<RuntimeException> write(
+      FenceStatements.Prepared s, String persistenceId, List<PersistentRepr> events) {
+    long first = events.get(0).sequenceNr();
+    long last = events.get(events.size() - 1).sequenceNr();
+    long previous = first - 1;
+    long partition = partitionNr(last);
+    if (partition - partitionNr(first) > 1) {
+      throw new IllegalArgumentException("one write may not span more than two partitions");
+    }
+    BatchStatementBuilder rows = BatchStatement.builder(BatchType.LOGGED);
+    for (PersistentRepr event : events) {
+      rows.addStatement(insert(s, persistenceId, partition, event));
+    }
+    boolean newPartition = previous == 0 || partitionNr(previous) != partition;
+    CompletionStage<RuntimeException> checked =
+        newPartition && previous > 0
+            ? previousPartitionCheck(s, persistenceId, previous)
+            : CompletableFuture.completedFuture(null);
+    return checked.thenCompose(
+        refused -> {
+          if (refused != null) {
+            return CompletableFuture.completedFuture(refused);
+          }
+          boolean ifAbsent = newPartition;
+          return conditionalWrite(s, rows, persistenceId, partition, previous, last, ifAbsent)
+              .thenCompose(
+                  current -> {
+                    if (current == null) {
+                      maybeRecordPersistenceId(s, persistenceId, first);
+                      return CompletableFuture.completedFuture(null);
+                    }
+                    if (current.isEmpty() && !ifAbsent) {
+                      // A partition written before fencing was on: its first fenced write.
+                      return conditionalWrite(
+                              s, rows, persistenceId, partition, previous, last, true)
+                          .thenApply(
+                              again -> again == null ? null : refusal(persistenceId, first, again));
+                    }
+                    return CompletableFuture.completedFuture(
+                        refusal(persistenceId, first, current));
+                  });
+        });
+  }
+
+  private FencedWriteException refusal(String persistenceId, long first, Optional<Long> current) {
+    String message =
+        "write of "
+            + persistenceId
+            + " from sequence number "
+            + first
+            + " refused: the journal's last sequence number is "
+            + current.map(String::valueOf).orElse("unknown")
+            + ", not "
+            + (first - 1)
+            + " (another incarnation of this entity wrote meanwhile)";
+    log.warn(message);
+    return new FencedWriteException(message);
+  }
+
+  /**
+   * Runs the rows with the fence condition; completes with null when applied, else with the fence
+   * value found (empty when there is none).
+   */
+  private CompletionStage<Optional<Long>> conditionalWrite(
+      FenceStatements.Prepared s,
+      BatchStatementBuilder rows,
+      String persistenceId,
+      long partition,
+      long previous,
+      long last,
+      boolean ifAbsent) {
+    BatchStatementBuilder batch = new BatchStatementBuilder(rows.build());
+    batch.addStatement(
+        ifAbsent
+            ? s.fenceIfAbsent().bind(last, persistenceId, partition)
+            : s.fenceIfEqual().bind(last, persistenceId, partition, previous));
+    BatchStatement statement =
+        batch.build().setExecutionProfileName(writeProfile).setIdempotent(false);
+    return s.cql()
+        .executeAsync(statement)
+        .thenApply(
+            (AsyncResultSet rs) -> {
+              if (rs.wasApplied()) {
+                return null;
+              }
+              Row row = rs.one();
+              return row == null || row.isNull(FENCE_COLUMN)
+                  ? Optional.<Long>empty()
+                  : Optional.of(row.getLong(FENCE_COLUMN));
+            });
+  }
+
+  /** Before the first write into a new partition: the previous one must end at our state. */
+  private CompletionStage<RuntimeException> previousPartitionCheck(
+      FenceStatements.Prepared s, String persistenceId, long previous) {
+    return s.cql()
+        .executeAsync(
+            s.readFence()
+                .bind(persistenceId, partitionNr(previous))
+                .setExecutionProfileName(writeProfile))
+        .thenApply(
+            rs -> {
+              Row row = rs.one();
+              if (row == null || row.isNull(FENCE_COLUMN)) {
+                return null; // written before fencing was on
+              }
+              long fence = row.getLong(FENCE_COLUMN);
+              return fence == previous
+                  ? null
+                  : refusal(persistenceId, previous + 1, Optional.of(fence));
+            });
+  }
+
+  private void maybeRecordPersistenceId(
+      FenceStatements.Prepared s, String persistenceId, long first) {
+    if (supportAllPersistenceIds && first == 1) {
+      s.cql()
+          .executeAsync(s.insertPersistenceId().bind(persistenceId))
+          .whenComplete(
+              (rs, e) -> {
+                if (e != null) {
+                  log.warn("could not record {} in {}", persistenceId, allPersistenceIdsTable, e);
+                }
+              });
+    }
+  }
+
+  private com.datastax.oss.driver.api.core.cql.BoundStatement insert(
+      FenceStatements.Prepared s, String persistenceId, long partition, PersistentRepr event) {
+    Object payload = event.payload();
+    if (payload instanceof Tagged tagged) {
+      if (!tagged.tags().isEmpty()) {
+        throw new IllegalArgumentException(
+            "the fenced journal does not store tags; events-by-tag is not supported");
+      }
+      payload = tagged.payload();
+    }
+    if (event.metadata().isDefined()) {
+      throw new IllegalArgumentException("the fenced journal does not store event metadata");
+    }
+    Serializer serializer = serialization.findSerializerFor(payload);
+    String manifest = Serializers.manifestFor(serializer, payload);
+    byte[] bytes = serialization.serialize(payload).get();
+    UUID timeUuid = Uuids.timeBased();
+    long bucket = (Uuids.unixTimestamp(timeUuid) / bucketMillis) * bucketMillis;
+    return s.insert()
+        .bind()
+        .setString("persistence_id", persistenceId)
+        .setLong("partition_nr", partition)
+        .setLong("sequence_nr", event.sequenceNr())
+        .setUuid("timestamp", timeUuid)
+        .setString("timebucket", Long.toString(bucket))
+        .setString("writer_uuid", event.writerUuid())
+        .setInt("ser_id", serializer.identifier())
+        .setString("ser_manifest", manifest)
+        .setString("event_manifest", event.manifest())
+        .setByteBuffer("event", ByteBuffer.wrap(bytes))
+        .setSet("tags", Set.of(), String.class);
+  }
+
+  /** Adds the fence column if missing (idempotent), then prepares the statements, once. */
+  private CompletionStage<FenceStatements.Prepared> statements() {
+    CompletionStage<FenceStatements.Prepared> current = statements;
+    if (current != null) {
+      return current;
+    }
+    synchronized (this) {
+      if (statements == null) {
+        CompletionStage<FenceStatements.Prepared> prepared =
+            session
+                .underlying()
+                .thenCompose(
+                    cql ->
+                        FenceStatements.ensureFenceColumn(cql, table)
+                            .thenCompose(
+                                x -> FenceStatements.prepare(cql, table, allPersistenceIdsTable)));
+        // A failure (Cassandra down) is not cached: the next write tries again.
+        prepared.whenComplete(
+            (s, e) -> {
+              if (e != null) {
+                synchronized (this) {
+                  statements = null;
+                }
+              }
+            });
+        statements = prepared;
+      }
+      return statements;
+    }
+  }
+}

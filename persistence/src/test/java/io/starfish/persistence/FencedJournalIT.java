@@ -1,0 +1,225 @@
+package io.starfish.persistence;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.cql.Row;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.starfish.persistence.testing.TestCassandra;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.persistence.typed.PersistenceId;
+import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventHandler;
+import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/**
+ * Single writer at the storage: two incarnations of one entity in two actor systems (as after a
+ * paused or cut-off node's entities were restarted elsewhere) both believe they may append. With
+ * the fenced journal, the one whose state is stale is refused (nothing stored, the entity stops),
+ * the journal keeps exactly one row per sequence number, and a new incarnation recovers and
+ * continues.
+ */
+@ExtendWith(TestCassandra.class)
+class FencedJournalIT {
+
+  interface Command {}
+
+  /** Add {@code amount}; the reply is the sequence number the event was stored at. */
+  record Add(long amount, ActorRef<Long> replyTo) implements Command {}
+
+  /** The reply is the entity's sequence number; answered once it has recovered. */
+  record Read(ActorRef<Long> replyTo) implements Command {}
+
+  record Added(long amount) implements CborSerializable {}
+
+  /** The entity's state: how many events it applied (its sequence number) and their sum. */
+  record Total(long events, long sum) {}
+
+  static Behavior<Command> entity(PersistenceId id) {
+    return new EventSourcedBehavior<Command, Added, Total>(id) {
+      @Override
+      public Total emptyState() {
+        return new Total(0, 0);
+      }
+
+      @Override
+      public CommandHandler<Command, Added, Total> commandHandler() {
+        return newCommandHandlerBuilder()
+            .forAnyState()
+            .onCommand(
+                Add.class,
+                (state, add) ->
+                    Effect()
+                        .persist(new Added(add.amount()))
+                        .thenReply(add.replyTo(), Total::events))
+            .onCommand(Read.class, (state, read) -> Effect().reply(read.replyTo(), state.events()))
+            .build();
+      }
+
+      @Override
+      public EventHandler<Total, Added> eventHandler() {
+        return newEventHandlerBuilder()
+            .forAnyState()
+            .onEvent(
+                Added.class,
+                (state, added) -> new Total(state.events() + 1, state.sum() + added.amount()))
+            .build();
+      }
+    };
+  }
+
+  private final String keyspace =
+      "fence_it_" + UUID.randomUUID().toString().replace("-", "").substring(0, 10);
+  private ActorTestKit nodeA;
+  private ActorTestKit nodeB;
+
+  private Config config() {
+    return config(500_000);
+  }
+
+  private Config config(int partitionSize) {
+    return ConfigFactory.parseString(
+            "pekko.persistence.cassandra.journal.keyspace = "
+                + keyspace
+                + "\npekko.persistence.cassandra.journal.target-partition-size = "
+                + partitionSize
+                + "\n")
+        .withFallback(TestCassandra.driverConfig())
+        .withFallback(ConfigFactory.load())
+        .resolve();
+  }
+
+  @AfterEach
+  void stop() {
+    if (nodeA != null) {
+      nodeA.shutdownTestKit();
+    }
+    if (nodeB != null) {
+      nodeB.shutdownTestKit();
+    }
+  }
+
+  @Test
+  void aStaleIncarnationIsRefusedAndTheJournalKeepsOneRowPerSequenceNumber() throws Exception {
+    nodeA = ActorTestKit.create("fence-a", config());
+    nodeB = ActorTestKit.create("fence-b", config());
+    PersistenceId id = PersistenceId.of("fenced", "e1");
+    TestProbe<Long> repliesA = nodeA.createTestProbe();
+    TestProbe<Long> repliesB = nodeB.createTestProbe();
+    Duration timeout = Duration.ofSeconds(20);
+
+    ActorRef<Command> onA = nodeA.spawn(entity(id));
+    onA.tell(new Add(1, repliesA.getRef()));
+    assertThat(repliesA.receiveMessage(timeout)).isEqualTo(1L);
+
+    // B's incarnation recovers event 1, then A (not knowing of B) appends event 2.
+    ActorRef<Command> onB = nodeB.spawn(entity(id));
+    onB.tell(new Read(repliesB.getRef()));
+    assertThat(repliesB.receiveMessage(timeout)).isEqualTo(1L);
+    onA.tell(new Add(10, repliesA.getRef()));
+    assertThat(repliesA.receiveMessage(timeout)).isEqualTo(2L);
+
+    // B's state stops at event 1: its append of "event 2" must be refused, and B stops.
+    TestProbe<Void> deaths = nodeB.createTestProbe();
+    onB.tell(new Add(100, repliesB.getRef()));
+    deaths.expectTerminated(onB, timeout);
+    repliesB.expectNoMessage(Duration.ofMillis(500));
+
+    // The journal holds events 1 and 2 once each, both from A's incarnation.
+    List<Row> rows = rows(id);
+    assertThat(rows).extracting(r -> r.getLong("sequence_nr")).containsExactly(1L, 2L);
+    assertThat(rows.get(0).getString("writer_uuid"))
+        .isEqualTo(rows.get(1).getString("writer_uuid"));
+
+    // A new incarnation on B recovers both events and appends event 3.
+    ActorRef<Command> again = nodeB.spawn(entity(id));
+    again.tell(new Add(1000, repliesB.getRef()));
+    assertThat(repliesB.receiveMessage(timeout)).isEqualTo(3L);
+    assertThat(rows(id)).extracting(r -> r.getLong("sequence_nr")).containsExactly(1L, 2L, 3L);
+  }
+
+  @Test
+  void theFenceHoldsAcrossJournalPartitions() throws Exception {
+    // Three events per partition: event 4 opens partition 1, event 7 partition 2.
+    nodeA = ActorTestKit.create("fence-a", config(3));
+    nodeB = ActorTestKit.create("fence-b", config(3));
+    PersistenceId id = PersistenceId.of("fenced", "e2");
+    TestProbe<Long> repliesA = nodeA.createTestProbe();
+    TestProbe<Long> repliesB = nodeB.createTestProbe();
+    TestProbe<Void> deaths = nodeB.createTestProbe();
+    Duration timeout = Duration.ofSeconds(20);
+
+    ActorRef<Command> onA = nodeA.spawn(entity(id));
+    for (long n = 1; n <= 3; n++) {
+      onA.tell(new Add(n, repliesA.getRef()));
+      assertThat(repliesA.receiveMessage(timeout)).isEqualTo(n);
+    }
+    // B recovers up to event 3, the end of partition 0; A then opens partition 1 with event 4.
+    ActorRef<Command> onB = nodeB.spawn(entity(id));
+    onB.tell(new Read(repliesB.getRef()));
+    assertThat(repliesB.receiveMessage(timeout)).isEqualTo(3L);
+    onA.tell(new Add(4, repliesA.getRef()));
+    assertThat(repliesA.receiveMessage(timeout)).isEqualTo(4L);
+
+    // B's "event 4" would open partition 1 too: refused.
+    onB.tell(new Add(40, repliesB.getRef()));
+    deaths.expectTerminated(onB, timeout);
+
+    // A stale writer one partition behind: recovered at 4, while A goes on to 7 (partition 2).
+    ActorRef<Command> behind = nodeB.spawn(entity(id));
+    behind.tell(new Read(repliesB.getRef()));
+    assertThat(repliesB.receiveMessage(timeout)).isEqualTo(4L);
+    for (long n = 5; n <= 7; n++) {
+      onA.tell(new Add(n, repliesA.getRef()));
+      assertThat(repliesA.receiveMessage(timeout)).isEqualTo(n);
+    }
+    behind.tell(new Add(50, repliesB.getRef()));
+    deaths.expectTerminated(behind, timeout);
+
+    // Every sequence number once, all from A; a new incarnation recovers all seven and goes on.
+    List<Long> stored = new java.util.ArrayList<>();
+    java.util.Set<String> writers = new java.util.HashSet<>();
+    for (long partition = 0; partition <= 2; partition++) {
+      for (Row row : rows(id, partition)) {
+        stored.add(row.getLong("sequence_nr"));
+        writers.add(row.getString("writer_uuid"));
+      }
+    }
+    assertThat(stored).containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L);
+    assertThat(writers).hasSize(1);
+    ActorRef<Command> again = nodeB.spawn(entity(id));
+    again.tell(new Add(8, repliesB.getRef()));
+    assertThat(repliesB.receiveMessage(timeout)).isEqualTo(8L);
+  }
+
+  private List<Row> rows(PersistenceId id) {
+    return rows(id, 0);
+  }
+
+  private List<Row> rows(PersistenceId id, long partition) {
+    try (CqlSession cql =
+        CqlSession.builder()
+            .addContactPoint(new InetSocketAddress("127.0.0.1", TestCassandra.instance().cqlPort()))
+            .withLocalDatacenter("datacenter1")
+            .build()) {
+      return cql.execute(
+              "SELECT sequence_nr, writer_uuid FROM "
+                  + keyspace
+                  + ".messages WHERE persistence_id = ? AND partition_nr = ?",
+              id.id(),
+              partition)
+          .all();
+    }
+  }
+}
