@@ -3,6 +3,7 @@ package io.starfish.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.starfish.http.internal.ResendingAsk;
 import io.starfish.sharding.CommandCodec;
 import io.starfish.sharding.EntityDefinition;
 import io.starfish.sharding.EntityGateway;
@@ -185,6 +186,7 @@ public final class EntityRoutes extends AllDirectives {
                                 type,
                                 id,
                                 instance,
+                                key.isPresent(),
                                 replyTo ->
                                     new EntityMessage.Execute(json, key.orElse(null), replyTo));
                         return completeWithFuture(response);
@@ -197,7 +199,7 @@ public final class EntityRoutes extends AllDirectives {
     if (addressProblem.isPresent()) {
       return complete(addressProblem.get().toResponse(instance, settings.retryAfterSeconds()));
     }
-    return completeWithFuture(ask(type, id, instance, EntityMessage.GetState::new));
+    return completeWithFuture(ask(type, id, instance, true, EntityMessage.GetState::new));
   }
 
   /** Keys as in the IETF Idempotency-Key draft: a short opaque string, e.g. a UUID. */
@@ -239,16 +241,25 @@ public final class EntityRoutes extends AllDirectives {
     return Optional.empty();
   }
 
+  /**
+   * Asks the entity; {@code repeatable} messages (reads, keyed commands) are sent again while
+   * unanswered ({@link ResendingAsk}).
+   */
   private CompletionStage<HttpResponse> ask(
       String type,
       String id,
       String instance,
+      boolean repeatable,
       java.util.function.Function<
               org.apache.pekko.actor.typed.ActorRef<EntityResult>, EntityMessage>
           message) {
     CompletionStage<EntityResult> answer;
     try {
-      answer = gateway.ask(type, id, message, settings.askTimeout());
+      answer =
+          repeatable
+              ? ResendingAsk.ask(
+                  gateway, type, id, message, settings.askTimeout(), settings.resendAfter())
+              : gateway.ask(type, id, message, settings.askTimeout());
     } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
     }

@@ -19,6 +19,8 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * @param apiToken bearer token required on the entity API; empty: the entity API is open
  * @param tls HTTPS settings
  * @param shutdownDrain how long a stopping node keeps serving while it already reports not ready
+ * @param resendAfter a read or keyed command without an answer after this long is sent again (until
+ *     the ask timeout); zero: never
  */
 public record HttpSettings(
     String host,
@@ -31,7 +33,8 @@ public record HttpSettings(
     int maxInFlight,
     Optional<String> apiToken,
     Tls tls,
-    Duration shutdownDrain) {
+    Duration shutdownDrain,
+    Duration resendAfter) {
 
   /**
    * HTTPS for the API.
@@ -57,6 +60,9 @@ public record HttpSettings(
   }
 
   public HttpSettings {
+    if (resendAfter.isNegative()) {
+      throw new IllegalArgumentException("resend-after must be >= 0, was " + resendAfter);
+    }
     if (shutdownDrain.isNegative()) {
       throw new IllegalArgumentException("shutdown-drain must be >= 0, was " + shutdownDrain);
     }
@@ -85,6 +91,7 @@ public record HttpSettings(
         256,
         Optional.empty(),
         Tls.disabled(),
+        Duration.ZERO,
         Duration.ZERO);
   }
 
@@ -113,6 +120,8 @@ public record HttpSettings(
         + tls
         + ", shutdownDrain="
         + shutdownDrain
+        + ", resendAfter="
+        + resendAfter
         + "]";
   }
 
@@ -137,7 +146,8 @@ public record HttpSettings(
             c.getString("tls.keystore"),
             c.getString("tls.keystore-password"),
             c.getString("tls.self-signed-keystore")),
-        c.getDuration("shutdown-drain"));
+        c.getDuration("shutdown-drain"),
+        c.getDuration("resend-after"));
   }
 
   public HttpSettings withPort(int newPort) {
@@ -152,7 +162,8 @@ public record HttpSettings(
         maxInFlight,
         apiToken,
         tls,
-        shutdownDrain);
+        shutdownDrain,
+        resendAfter);
   }
 
   public HttpSettings withMaxInFlight(int newMaxInFlight) {
@@ -167,7 +178,8 @@ public record HttpSettings(
         newMaxInFlight,
         apiToken,
         tls,
-        shutdownDrain);
+        shutdownDrain,
+        resendAfter);
   }
 
   public HttpSettings withApiToken(String token) {
@@ -182,7 +194,8 @@ public record HttpSettings(
         maxInFlight,
         Optional.of(token),
         tls,
-        shutdownDrain);
+        shutdownDrain,
+        resendAfter);
   }
 
   public HttpSettings withTls(Tls newTls) {
@@ -197,7 +210,8 @@ public record HttpSettings(
         maxInFlight,
         apiToken,
         newTls,
-        shutdownDrain);
+        shutdownDrain,
+        resendAfter);
   }
 
   /** "https" or "http". */

@@ -221,9 +221,16 @@ class FaultSuiteIT {
     awaitAcknowledged(150);
 
     long fault = System.nanoTime();
+    // As a careful operator rolls (Kubernetes: minReadySeconds): the next node is stopped only
+    // once the restarted one is ready and hosts shards again (a new node settles for
+    // starfish.sharding.settle-new-regions-for before it takes any).
     for (Node node : cluster.nodes()) {
       cluster.stopNode(node, Duration.ofMinutes(1));
       cluster.restartNode(node, START_TIMEOUT);
+      ForkedCluster.await(
+          node + " hosting accounts again",
+          healingDeadline().multipliedBy(3),
+          () -> entitiesOn(node, cluster.node(node.index % 3 + 1)) > 0);
       awaitAcknowledged(100);
     }
     Duration fullService = awaitFullService(accounts, fault);

@@ -14,7 +14,16 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * @param entityDispatcher config path of the dispatcher entity actors run on
  */
 public record ShardingSettings(
-    Optional<Duration> passivateIdleAfter, boolean minorityGuard, String entityDispatcher) {
+    Optional<Duration> passivateIdleAfter,
+    boolean minorityGuard,
+    String entityDispatcher,
+    Duration settleNewRegionsFor) {
+
+  /** Settings as before {@code settle-new-regions-for}: new regions take shards at once. */
+  public ShardingSettings(
+      Optional<Duration> passivateIdleAfter, boolean minorityGuard, String entityDispatcher) {
+    this(passivateIdleAfter, minorityGuard, entityDispatcher, Duration.ZERO);
+  }
 
   public static ShardingSettings create(ActorSystem<?> system) {
     return create(system.settings().config());
@@ -32,7 +41,15 @@ public record ShardingSettings(
       throw new IllegalArgumentException(
           "starfish.sharding.passivate-idle-after must be positive or off, was " + idle);
     }
+    Duration settle = c.getDuration("settle-new-regions-for");
+    if (settle.isNegative()) {
+      throw new IllegalArgumentException(
+          "starfish.sharding.settle-new-regions-for must be >= 0, was " + settle);
+    }
     return new ShardingSettings(
-        passivateIdleAfter, c.getBoolean("minority-guard"), c.getString("entity-dispatcher"));
+        passivateIdleAfter,
+        c.getBoolean("minority-guard"),
+        c.getString("entity-dispatcher"),
+        settle);
   }
 }

@@ -1,11 +1,13 @@
 package io.starfish.sharding;
 
+import com.typesafe.config.Config;
 import io.starfish.persistence.JournalCircuit;
 import io.starfish.persistence.PersistenceSettings;
 import io.starfish.sharding.internal.CrashOnRequest;
 import io.starfish.sharding.internal.EntityGuard;
 import io.starfish.sharding.internal.EntityMessages;
 import io.starfish.sharding.internal.EntityTelemetry;
+import io.starfish.sharding.internal.SettledRegionAllocation;
 import io.starfish.supervision.FailureStatistics;
 import io.starfish.supervision.SupervisedEntity;
 import io.starfish.supervision.SupervisionSettings;
@@ -31,6 +33,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.GetClusterShardingStats;
 import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -76,7 +79,7 @@ public final class StarfishSharding implements EntityGateway {
     for (EntityDefinition type : registry.all()) {
       EntityTypeKey<EntityMessage> key = typeKey(type.name());
       starfish.keys.put(type.name(), key);
-      starfish.sharding.init(
+      Entity<EntityMessage, ShardingEnvelope<EntityMessage>> entity =
           Entity.of(
                   key,
                   entityContext ->
@@ -92,7 +95,21 @@ public final class StarfishSharding implements EntityGateway {
                                       .tell(new ClusterSharding.Passivate<>(self))),
                           entityContext.getShard(),
                           settings))
-              .withEntityProps(DispatcherSelector.fromConfig(settings.entityDispatcher())));
+              .withEntityProps(DispatcherSelector.fromConfig(settings.entityDispatcher()));
+      if (!settings.settleNewRegionsFor().isZero()) {
+        Config least =
+            system
+                .settings()
+                .config()
+                .getConfig("pekko.cluster.sharding.least-shard-allocation-strategy");
+        entity =
+            entity.withAllocationStrategy(
+                SettledRegionAllocation.create(
+                    least.getInt("rebalance-absolute-limit"),
+                    least.getDouble("rebalance-relative-limit"),
+                    settings.settleNewRegionsFor()));
+      }
+      starfish.sharding.init(entity);
       system.log().info("entity type '{}' started on sharding ({})", type.name(), type);
     }
     starfish.started = true;
