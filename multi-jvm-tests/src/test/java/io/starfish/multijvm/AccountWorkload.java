@@ -10,7 +10,9 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.Random;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -109,6 +111,7 @@ public final class AccountWorkload implements AutoCloseable {
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final AtomicInteger sequence = new AtomicInteger();
   private final AtomicLong failedAttempts = new AtomicLong();
+  private final Queue<Long> failureTimes = new ConcurrentLinkedQueue<>();
   private final java.util.concurrent.ConcurrentMap<String, AtomicLong> failureKinds =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final List<Thread> threads = new ArrayList<>();
@@ -209,6 +212,7 @@ public final class AccountWorkload implements AutoCloseable {
         }
         op.failedAttempts++;
         failedAttempts.incrementAndGet();
+        failureTimes.add(System.nanoTime());
         failureKinds.computeIfAbsent(kind(lastProblem), k -> new AtomicLong()).incrementAndGet();
       }
       if (System.nanoTime() > end) {
@@ -269,6 +273,11 @@ public final class AccountWorkload implements AutoCloseable {
 
   public long failedAttempts() {
     return failedAttempts.get();
+  }
+
+  /** Failed attempts that ended after {@code nanos} ({@link System#nanoTime()}). */
+  public long failedAttemptsSince(long nanos) {
+    return failureTimes.stream().filter(t -> t - nanos > 0).count();
   }
 
   /** Failed attempts by kind (status and problem type, or the exception), for the summary. */
