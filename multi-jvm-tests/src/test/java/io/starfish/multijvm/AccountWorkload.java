@@ -107,11 +107,15 @@ public final class AccountWorkload implements AutoCloseable {
   private final String keyPrefix;
   private final Duration operationDeadline;
   private final List<Operation> history = new CopyOnWriteArrayList<>();
-  private final List<Node> ready = new CopyOnWriteArrayList<>();
+  private final CopyOnWriteArrayList<Node> ready = new CopyOnWriteArrayList<>();
   private final AtomicBoolean running = new AtomicBoolean(true);
   private final AtomicInteger sequence = new AtomicInteger();
   private final AtomicLong failedAttempts = new AtomicLong();
-  private final Queue<Long> failureTimes = new ConcurrentLinkedQueue<>();
+  private final Queue<FailedAttempt> failures = new ConcurrentLinkedQueue<>();
+
+  /** One failed client attempt: when it ended, through which node, and what went wrong. */
+  public record FailedAttempt(long nanos, int node, String problem) {}
+
   private final java.util.concurrent.ConcurrentMap<String, AtomicLong> failureKinds =
       new java.util.concurrent.ConcurrentHashMap<>();
   private final List<Thread> threads = new ArrayList<>();
@@ -128,9 +132,13 @@ public final class AccountWorkload implements AutoCloseable {
     this.keyPrefix = "op-" + Long.toHexString(System.nanoTime()) + "-";
     this.operationDeadline = operationDeadline;
     refreshReady();
-    Thread health = new Thread(this::healthChecks, "workload-health");
-    health.setDaemon(true);
-    threads.add(health);
+    // One checker per node, as a load balancer has: a slow or starting node must not delay
+    // noticing that another one stopped being ready.
+    for (Node node : cluster.nodes()) {
+      Thread health = new Thread(() -> healthChecks(node), "workload-health-" + node.index);
+      health.setDaemon(true);
+      threads.add(health);
+    }
     for (int i = 0; i < clients; i++) {
       long seed = 7919L * (i + 1);
       Thread client = new Thread(() -> clientLoop(new Random(seed)), "workload-client-" + i);
@@ -144,25 +152,22 @@ public final class AccountWorkload implements AutoCloseable {
     return "/api/v1/entities/account/" + account;
   }
 
-  private void healthChecks() {
+  private void healthChecks(Node node) {
     while (running.get()) {
-      refreshReady();
+      refreshReady(node);
       pause(HEALTH_INTERVAL);
     }
   }
 
   private void refreshReady() {
-    List<Node> now = new ArrayList<>();
-    for (Node node : cluster.nodes()) {
-      if (node.isAlive() && !node.isPaused() && cluster.status(node, "/health/ready") == 200) {
-        now.add(node);
-      }
-    }
-    ready.retainAll(now);
-    for (Node node : now) {
-      if (!ready.contains(node)) {
-        ready.add(node);
-      }
+    cluster.nodes().forEach(this::refreshReady);
+  }
+
+  private void refreshReady(Node node) {
+    if (node.isAlive() && !node.isPaused() && cluster.status(node, "/health/ready") == 200) {
+      ready.addIfAbsent(node);
+    } else {
+      ready.remove(node);
     }
   }
 
@@ -212,7 +217,8 @@ public final class AccountWorkload implements AutoCloseable {
         }
         op.failedAttempts++;
         failedAttempts.incrementAndGet();
-        failureTimes.add(System.nanoTime());
+        failures.add(
+            new FailedAttempt(System.nanoTime(), via.get().index, abbreviate(lastProblem)));
         failureKinds.computeIfAbsent(kind(lastProblem), k -> new AtomicLong()).incrementAndGet();
       }
       if (System.nanoTime() > end) {
@@ -276,8 +282,12 @@ public final class AccountWorkload implements AutoCloseable {
   }
 
   /** Failed attempts that ended after {@code nanos} ({@link System#nanoTime()}). */
-  public long failedAttemptsSince(long nanos) {
-    return failureTimes.stream().filter(t -> t - nanos > 0).count();
+  public List<FailedAttempt> failedAttemptsSince(long nanos) {
+    return failures.stream().filter(f -> f.nanos() - nanos > 0).toList();
+  }
+
+  private static String abbreviate(String problem) {
+    return problem.length() <= 200 ? problem : problem.substring(0, 200) + "...";
   }
 
   /** Failed attempts by kind (status and problem type, or the exception), for the summary. */

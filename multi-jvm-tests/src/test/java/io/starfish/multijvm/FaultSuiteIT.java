@@ -126,8 +126,9 @@ class FaultSuiteIT {
    * AccountWorkload#resolveIndeterminate}, which makes every operation definite.
    */
   private record Summary(
+      long faultNanos,
       long failedAttempts,
-      long failedAttemptsSinceFault,
+      List<AccountWorkload.FailedAttempt> failedSinceFault,
       long indeterminate,
       InvariantChecker.Result result) {}
 
@@ -144,8 +145,8 @@ class FaultSuiteIT {
     workload.stop();
     // Counted now, before the settling below retries (and so makes definite) every operation.
     long failedAttempts = workload.failedAttempts();
-    long failedSinceFault =
-        faultNanos == Long.MAX_VALUE ? 0 : workload.failedAttemptsSince(faultNanos);
+    List<AccountWorkload.FailedAttempt> failedSinceFault =
+        faultNanos == Long.MAX_VALUE ? List.of() : workload.failedAttemptsSince(faultNanos);
     long indeterminate = workload.count(Outcome.INDETERMINATE);
     java.util.Map<String, Long> failureKinds = workload.failureKinds();
     cluster.awaitStable(HEALING_FACTOR);
@@ -163,7 +164,7 @@ class FaultSuiteIT {
         acknowledged,
         failedAttempts,
         failureKinds,
-        failedSinceFault,
+        failedSinceFault.size(),
         indeterminate,
         settled,
         result.lost(),
@@ -176,7 +177,7 @@ class FaultSuiteIT {
     assertThat(result.phantom()).isZero();
     assertThat(result.dualWriters()).isZero();
     assertThat(acknowledged).as("acknowledged operations in %s", scenario).isPositive();
-    return new Summary(failedAttempts, failedSinceFault, indeterminate, result);
+    return new Summary(faultNanos, failedAttempts, failedSinceFault, indeterminate, result);
   }
 
   /**
@@ -185,9 +186,17 @@ class FaultSuiteIT {
    * summary but not here: see "ready means ready" in docs/faults.md.)
    */
   private static void assertNoRequestFailed(String scenario, Summary summary) {
-    assertThat(summary.failedAttemptsSinceFault())
+    List<String> failed =
+        summary.failedSinceFault().stream()
+            .map(
+                f ->
+                    String.format(
+                        "+%.1f s via node %d: %s",
+                        (f.nanos() - summary.faultNanos()) / 1e9, f.node(), f.problem()))
+            .toList();
+    assertThat(failed)
         .as("failed client attempts during %s (before any retry settled them)", scenario)
-        .isZero();
+        .isEmpty();
     assertThat(summary.indeterminate())
         .as("indeterminate operations during %s (before settling)", scenario)
         .isZero();
