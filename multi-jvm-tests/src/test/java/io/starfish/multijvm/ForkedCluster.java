@@ -36,14 +36,16 @@ public final class ForkedCluster implements AutoCloseable {
     public final int index;
     public final int remotePort;
     public final int httpPort;
+    public final int managementPort;
     private NodeProcess process;
     private int incarnation;
     private volatile boolean paused;
 
-    Node(int index, int remotePort, int httpPort) {
+    Node(int index, int remotePort, int httpPort, int managementPort) {
       this.index = index;
       this.remotePort = remotePort;
       this.httpPort = httpPort;
+      this.managementPort = managementPort;
     }
 
     public String address() {
@@ -87,7 +89,7 @@ public final class ForkedCluster implements AutoCloseable {
 
   /**
    * @param name prefix of the log files
-   * @param size number of nodes; the first (up to) three are the seed nodes
+   * @param size number of nodes; the first (up to) three are the bootstrap contact points
    * @param environment extra environment of every node (e.g. JAVA_TOOL_OPTIONS with -D settings)
    */
   public ForkedCluster(String name, int size, Map<String, String> environment, int heapMb) {
@@ -105,7 +107,9 @@ public final class ForkedCluster implements AutoCloseable {
     this.logs =
         Path.of(System.getProperty("starfish.test.work-dir", "target/it-work")).resolve("logs");
     for (int i = 1; i <= size; i++) {
-      nodes.add(new Node(i, TestCassandra.freePort(), TestCassandra.freePort()));
+      nodes.add(
+          new Node(
+              i, TestCassandra.freePort(), TestCassandra.freePort(), TestCassandra.freePort()));
     }
   }
 
@@ -117,10 +121,11 @@ public final class ForkedCluster implements AutoCloseable {
     return nodes.get(index - 1);
   }
 
-  private String seeds() {
+  /** The management endpoints of the first (up to) three nodes: the bootstrap contact points. */
+  private String contactPoints() {
     return nodes.stream()
         .limit(3)
-        .map(n -> "127.0.0.1:" + n.remotePort)
+        .map(n -> "127.0.0.1:" + n.managementPort)
         .collect(Collectors.joining(","));
   }
 
@@ -135,7 +140,11 @@ public final class ForkedCluster implements AutoCloseable {
   }
 
   private void launch(Node node, Map<String, String> extraEnvironment) {
-    Map<String, String> env = new HashMap<>(environment);
+    // As ./starfish dev: Cluster Bootstrap, the same contact points for a first start, a restart
+    // and a replacement of the whole cluster.
+    Map<String, String> env =
+        new HashMap<>(NodeProcess.bootstrapEnvironment(node.managementPort, contactPoints()));
+    env.putAll(environment);
     env.putAll(extraEnvironment);
     node.incarnation++;
     node.process =
@@ -143,7 +152,7 @@ public final class ForkedCluster implements AutoCloseable {
             node.index,
             node.remotePort,
             node.httpPort,
-            seeds(),
+            "",
             TestCassandra.instance().contactPoint(),
             heapMb,
             logs.resolve(name + "-node-" + node.index + "-" + node.incarnation + ".log"),
@@ -155,8 +164,9 @@ public final class ForkedCluster implements AutoCloseable {
     if (node.isAlive()) {
       throw new IllegalStateException(node + " is still running");
     }
-    // A restarted node joins the running cluster; it must never form a second one beside it.
-    launch(node, Map.of("STARFISH_JOIN_EXISTING_ONLY", "true"));
+    // A restarted node joins the running cluster (a contact point reports it); bootstrap never
+    // forms a second one beside it.
+    launch(node);
     awaitReadyAndUp(timeout, nodes.stream().filter(Node::isAlive).toList());
   }
 

@@ -2,6 +2,7 @@ package io.starfish.runtime;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigValueFactory;
 import io.starfish.http.AdminRoutes;
 import io.starfish.http.ClusterRoutes;
 import io.starfish.http.DashboardRoutes;
@@ -29,6 +30,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -36,12 +38,15 @@ import java.util.stream.Collectors;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.JoinSeedNodes;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.apache.pekko.management.javadsl.PekkoManagement;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,7 +82,7 @@ public final class StarfishNode {
     // A node process exits when its ActorSystem has shut down (e.g. after SIGTERM or a leave).
     Config config =
         ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on")
-            .withFallback(ConfigFactory.load());
+            .withFallback(withStaticContactPoints(ConfigFactory.load()));
     NodeSettings node = NodeSettings.create(config);
     NodeLogging.nameNode(node.host() + ":" + node.remotePort()); // before the first log line
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "starfish", config);
@@ -89,6 +94,44 @@ public final class StarfishNode {
                 system.terminate();
               }
             });
+  }
+
+  /**
+   * With {@code starfish.node.join = bootstrap} and a static {@code starfish.node.contact-points}
+   * list: adds that list as a pekko.discovery "config" service, which Cluster Bootstrap then uses.
+   * Must be applied to the config the ActorSystem is created with ({@link #main} does); other
+   * configs are returned unchanged.
+   */
+  public static Config withStaticContactPoints(Config config) {
+    NodeSettings node = NodeSettings.create(config);
+    if (node.join() != NodeSettings.Join.BOOTSTRAP || node.contactPoints().isEmpty()) {
+      return config;
+    }
+    String discovery = "pekko.management.cluster.bootstrap.contact-point-discovery";
+    String service = config.getString(discovery + ".service-name");
+    List<Map<String, Object>> endpoints =
+        node.contactPoints().stream()
+            .map(
+                hostPort -> {
+                  int colon = hostPort.lastIndexOf(':');
+                  return Map.<String, Object>of(
+                      "host",
+                      hostPort.substring(0, colon),
+                      "port",
+                      Integer.parseInt(hostPort.substring(colon + 1)));
+                })
+            .toList();
+    return ConfigFactory.empty()
+        .withValue(
+            "pekko.discovery.config.services." + service + ".endpoints",
+            ConfigValueFactory.fromIterable(endpoints))
+        .withValue(discovery + ".discovery-method", ConfigValueFactory.fromAnyRef("config"))
+        // Every listed contact point must answer anyway (contact-with-all-contact-points), so a
+        // list of one (a single dev node) may form its cluster alone.
+        .withValue(
+            discovery + ".required-contact-point-nr",
+            ConfigValueFactory.fromAnyRef(node.contactPoints().size()))
+        .withFallback(config);
   }
 
   /** Joins the cluster, starts sharding and binds the HTTP API. */
@@ -177,6 +220,10 @@ public final class StarfishNode {
 
   private static void joinCluster(ActorSystem<?> system, NodeSettings node) {
     Cluster cluster = Cluster.get(system);
+    if (node.join() == NodeSettings.Join.BOOTSTRAP) {
+      bootstrap(system, node);
+      return;
+    }
     if (node.seedNodes().isEmpty()) {
       log.info("no seed nodes configured: forming a cluster of one");
       cluster
@@ -206,6 +253,39 @@ public final class StarfishNode {
     }
     log.info("joining the cluster through seed nodes {}", seeds);
     cluster.manager().tell(new JoinSeedNodes(seeds));
+  }
+
+  /**
+   * Cluster Bootstrap: the management endpoint first (other nodes probe it), then the probing of
+   * the contact points, which ends in joining a cluster that one of them reports or, when none is
+   * in a cluster and this node has the lowest address among them, in forming one.
+   */
+  private static void bootstrap(ActorSystem<?> system, NodeSettings node) {
+    Config discovery =
+        system
+            .settings()
+            .config()
+            .getConfig("pekko.management.cluster.bootstrap.contact-point-discovery");
+    log.info(
+        "joining by Cluster Bootstrap: management endpoint {}:{}, contact points {}",
+        node.host(),
+        node.managementPort(),
+        node.contactPoints().isEmpty()
+            ? "from discovery method " + discovery.getString("discovery-method")
+            : node.contactPoints());
+    org.apache.pekko.actor.ActorSystem classic = Adapter.toClassic(system);
+    PekkoManagement.get(classic)
+        .start()
+        .whenComplete(
+            (uri, failure) -> {
+              if (failure != null) {
+                log.error("the management endpoint failed to start: cannot bootstrap", failure);
+                system.terminate();
+              } else {
+                log.info("management endpoint bound at {}", uri);
+              }
+            });
+    ClusterBootstrap.get(classic).start();
   }
 
   /** The dev launcher holds our stdin; when it goes away, so do we (gracefully). */

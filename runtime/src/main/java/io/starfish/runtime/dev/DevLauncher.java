@@ -32,7 +32,8 @@ import java.util.stream.IntStream;
  * JVMs on 127.0.0.1, with progress until every node is ready, a table of the nodes once they are
  * Up, self-heal (a node process that dies is reported and replaced on the same ports; the new
  * incarnation replaces the old one in the cluster), and an orderly stop (nodes first, then
- * Cassandra) on Ctrl-C or SIGTERM. Node i (from 1) uses remoting port 25519+i and HTTP port 8079+i.
+ * Cassandra) on Ctrl-C or SIGTERM. Node i (from 1) uses remoting port 25519+i, HTTP port 8079+i and
+ * management (Cluster Bootstrap) port 8557+i.
  *
  * <p>{@code ./starfish dev --join} instead starts one more node that joins the cluster a running
  * {@code ./starfish dev} started, on the next free ports, and watches it the same way.
@@ -41,6 +42,7 @@ public final class DevLauncher {
 
   static final int BASE_REMOTE_PORT = 25520;
   static final int BASE_HTTP_PORT = 8080;
+  static final int BASE_MANAGEMENT_PORT = 8558;
   static final int MAX_NODES = 9;
   static final int DEFAULT_CQL_PORT = 9042;
 
@@ -62,7 +64,7 @@ public final class DevLauncher {
   private volatile EmbeddedCassandra cassandra;
   private volatile boolean stopping;
   private String adminToken;
-  private String seeds;
+  private String contactPoints;
   private String contactPoint;
 
   DevLauncher(Path home, int nodeCount, int nodeHeapMb, boolean join, boolean selfHeal) {
@@ -133,7 +135,7 @@ public final class DevLauncher {
         "usage: ./starfish dev [--nodes N] [--node-heap-mb MB] [--no-self-heal] [--no-build]\n"
             + "       ./starfish dev --join [--node-heap-mb MB] [--no-build]\n"
             + "  starts an embedded Cassandra and N Starfish nodes (default 3) on 127.0.0.1;\n"
-            + "  node i serves HTTP on 8079+i and cluster remoting on 25519+i; a node process\n"
+            + "  node i serves HTTP on 8079+i and cluster remoting on 25519+i (bootstrap: 8557+i); a node process\n"
             + "  that dies is restarted (unless --no-self-heal); Ctrl-C stops all.\n"
             + "  --join starts one more node that joins the cluster of a running ./starfish dev.");
   }
@@ -145,7 +147,7 @@ public final class DevLauncher {
     checkShardLayout();
     cassandra = EmbeddedCassandra.start(EmbeddedCassandra.Settings.in(home.resolve("cassandra")));
     contactPoint = cassandra.contactPoint();
-    seeds = seedNodes(Math.min(nodeCount, 3));
+    contactPoints = contactPoints(Math.min(nodeCount, 3));
     adminToken = newAdminToken();
     for (int index = 1; index <= nodeCount && !stopping; index++) {
       startNode(index);
@@ -224,14 +226,18 @@ public final class DevLauncher {
     }
     adminToken = Files.readString(tokenFile).strip();
     contactPoint = "127.0.0.1:" + DEFAULT_CQL_PORT;
-    seeds = seedNodes(3);
+    contactPoints = contactPoints(3);
     int index =
         IntStream.rangeClosed(1, MAX_NODES)
-            .filter(i -> !portOpen(BASE_REMOTE_PORT + i - 1) && !portOpen(BASE_HTTP_PORT + i - 1))
+            .filter(
+                i ->
+                    !portOpen(BASE_REMOTE_PORT + i - 1)
+                        && !portOpen(BASE_HTTP_PORT + i - 1)
+                        && !portOpen(BASE_MANAGEMENT_PORT + i - 1))
             .findFirst()
             .orElseThrow(() -> new IllegalStateException("all " + MAX_NODES + " node slots busy"));
     say("joining node " + index + " to the running dev cluster");
-    startNode(index, true);
+    startNode(index);
     awaitReady(t0, List.of(index));
     awaitMembersUp(0);
     printTable();
@@ -239,9 +245,10 @@ public final class DevLauncher {
     watchProcesses();
   }
 
-  private static String seedNodes(int count) {
+  /** The management endpoints of the first {@code count} nodes: the bootstrap contact points. */
+  private static String contactPoints(int count) {
     return IntStream.range(0, count)
-        .mapToObj(i -> "127.0.0.1:" + (BASE_REMOTE_PORT + i))
+        .mapToObj(i -> "127.0.0.1:" + (BASE_MANAGEMENT_PORT + i))
         .collect(Collectors.joining(","));
   }
 
@@ -257,27 +264,25 @@ public final class DevLauncher {
     return token;
   }
 
-  private void startNode(int index) {
-    startNode(index, false);
-  }
-
   /**
-   * @param joinExisting a replacement or extra node: it must join the running cluster, never form a
-   *     second one (starfish.node.join-existing-only)
+   * Starts node {@code index}. First start, replacement or extra node alike: Cluster Bootstrap
+   * joins the cluster that a contact point reports, or forms one when none is running.
    */
-  private void startNode(int index, boolean joinExisting) {
+  private void startNode(int index) {
+    Map<String, String> env =
+        new java.util.HashMap<>(
+            NodeProcess.bootstrapEnvironment(BASE_MANAGEMENT_PORT + index - 1, contactPoints));
+    env.put("STARFISH_ADMIN_TOKEN", adminToken);
     NodeProcess node =
         NodeProcess.start(
             index,
             BASE_REMOTE_PORT + index - 1,
             BASE_HTTP_PORT + index - 1,
-            seeds,
+            "",
             contactPoint,
             nodeHeapMb,
             home.resolve("logs").resolve("node-" + index + ".log"),
-            joinExisting
-                ? Map.of("STARFISH_ADMIN_TOKEN", adminToken, "STARFISH_JOIN_EXISTING_ONLY", "true")
-                : Map.of("STARFISH_ADMIN_TOKEN", adminToken));
+            env);
     synchronized (nodes) {
       nodes.put(index, node);
     }
@@ -467,10 +472,14 @@ public final class DevLauncher {
       synchronized (nodes) {
         snapshot = new ArrayList<>(nodes.values());
       }
+      List<Integer> replace = new ArrayList<>();
       for (NodeProcess node : snapshot) {
-        if (!node.isAlive() && !stopping) {
-          onNodeDied(node);
+        if (!node.isAlive() && !stopping && onNodeDied(node)) {
+          replace.add(node.index());
         }
+      }
+      if (!replace.isEmpty()) {
+        replace(replace);
       }
       if (cassandra != null && !cassandra.isRunning()) {
         say("Cassandra exited; see " + cassandra.logFile() + ". Stopping.");
@@ -482,11 +491,11 @@ public final class DevLauncher {
     }
   }
 
-  /** Self-heal: report the dead node and start a replacement on the same ports. */
-  private void onNodeDied(NodeProcess node) throws InterruptedException {
+  /** Reports a dead node; true if a replacement should be started for it. */
+  private boolean onNodeDied(NodeProcess node) {
     int index = node.index();
     if (node.reportedDead) {
-      return;
+      return false;
     }
     node.reportedDead = true;
     say(
@@ -499,7 +508,7 @@ public final class DevLauncher {
             + "; see "
             + node.logFile());
     if (!selfHeal) {
-      return;
+      return false;
     }
     boolean quick = node.uptime().compareTo(CRASH_LOOP_WINDOW) < 0;
     int quickCount = quick ? quickRestarts.merge(index, 1, Integer::sum) : 0;
@@ -515,21 +524,34 @@ public final class DevLauncher {
               + " times within "
               + CRASH_LOOP_WINDOW.toSeconds()
               + " s of starting; not restarting it again (see its log)");
-      return;
+      return false;
     }
-    // The old process has exited (we saw it), so its ports are free again.
-    say("self-heal: starting a replacement for node " + index + " on the same ports");
+    return true;
+  }
+
+  /**
+   * Self-heal: starts replacements for the dead nodes on the same ports, all before waiting for
+   * any: after a loss of the whole cluster, the replacements form a new cluster only together
+   * (Cluster Bootstrap needs an answer from every contact point).
+   */
+  private void replace(List<Integer> indexes) throws InterruptedException {
     long t0 = System.nanoTime();
-    startNode(index, true);
+    for (int index : indexes) {
+      // The old process has exited (we saw it), so its ports are free again.
+      say("self-heal: starting a replacement for node " + index + " on the same ports");
+      startNode(index);
+    }
     try {
-      awaitReady(t0, List.of(index));
-      say(
-          String.format(
-              "self-heal: node %d is back (pid %d) after %.1f s",
-              index, nodes.get(index).pid(), secondsSince(t0)));
+      awaitReady(t0, indexes);
+      for (int index : indexes) {
+        say(
+            String.format(
+                "self-heal: node %d is back (pid %d) after %.1f s",
+                index, nodes.get(index).pid(), secondsSince(t0)));
+      }
       printTable();
     } catch (IllegalStateException e) {
-      say("self-heal: replacement for node " + index + " failed: " + e.getMessage());
+      say("self-heal: replacement for node(s) " + indexes + " failed: " + e.getMessage());
     }
   }
 

@@ -41,6 +41,21 @@ public final class NodeProcess {
     this.lifeline = process.getOutputStream();
   }
 
+  /**
+   * The environment that makes a node join by Cluster Bootstrap (starfish.node.join = bootstrap):
+   * its management port, and the management endpoints (host:port, comma-separated) of the nodes
+   * that may form the cluster.
+   */
+  public static Map<String, String> bootstrapEnvironment(int managementPort, String contactPoints) {
+    return Map.of(
+        "STARFISH_JOIN",
+        "bootstrap",
+        "STARFISH_MANAGEMENT_PORT",
+        Integer.toString(managementPort),
+        "STARFISH_CONTACT_POINTS",
+        contactPoints);
+  }
+
   /** Starts node {@code index} with the given ports, seed nodes and Cassandra contact point. */
   public static NodeProcess start(
       int index,

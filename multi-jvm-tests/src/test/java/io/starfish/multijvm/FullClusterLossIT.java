@@ -1,0 +1,130 @@
+package io.starfish.multijvm;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.starfish.multijvm.ForkedCluster.Node;
+import io.starfish.persistence.testing.TestCassandra;
+import io.starfish.sharding.internal.Json;
+import java.io.IOException;
+import java.net.http.HttpResponse;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
+
+/**
+ * The whole cluster is lost at once (every node killed, as after the split-brain resolver's
+ * down-all, when every node downs itself and exits), and a supervisor (the dev launcher,
+ * Kubernetes) starts a replacement for each, all with the same configuration as a restarted node in
+ * a running cluster. Cluster Bootstrap must let them form one cluster again by themselves (no node
+ * is told "you are first"), and every entity must answer with its acknowledged state.
+ *
+ * <p>Before Cluster Bootstrap, replacements were started with join-existing-only (so that a
+ * restarted seed never forms a second cluster beside a running one) and after a full loss none of
+ * them formed a cluster, ever.
+ */
+@ExtendWith(TestCassandra.class)
+class FullClusterLossIT {
+
+  private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
+  private static final int ACCOUNTS = 12;
+
+  private ForkedCluster cluster;
+
+  @RegisterExtension
+  final TestExecutionExceptionHandler clusterEventsOnFailure =
+      ForkedCluster.addClusterEventsOnFailure(() -> cluster);
+
+  @AfterEach
+  void stopCluster() {
+    if (cluster != null) {
+      cluster.close();
+    }
+  }
+
+  @Test
+  void replacementsOfEveryNodeFormOneClusterAgainAndEveryEntityAnswers() throws Exception {
+    cluster = new ForkedCluster("full-loss", 3, Map.of(), 256);
+    cluster.start(START_TIMEOUT);
+
+    // Acknowledged deposits through every node, each with its own key.
+    Map<String, Long> acknowledged = new LinkedHashMap<>();
+    for (int i = 0; i < ACCOUNTS; i++) {
+      String account = "loss-" + i;
+      long balance = 0;
+      for (int d = 1; d <= 3; d++) {
+        Node via = cluster.node(1 + (i + d) % 3);
+        long amount = 10L * d + i;
+        HttpResponse<String> response =
+            cluster.postUntilNot503(
+                via,
+                AccountWorkload.path(account),
+                "{\"type\":\"deposit\",\"amount\":" + amount + "}",
+                account + "-deposit-" + d);
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        balance += amount;
+      }
+      acknowledged.put(account, balance);
+    }
+
+    cluster.nodes().forEach(cluster::killNode);
+    ForkedCluster.await(
+        "every node process gone",
+        Duration.ofSeconds(30),
+        () -> cluster.nodes().stream().noneMatch(Node::isAlive));
+
+    // Replacements for all three at once, none of them special: bootstrap decides who forms.
+    long restart = System.nanoTime();
+    cluster.start(START_TIMEOUT);
+    System.out.printf(
+        "[full-loss] replacements formed one cluster of %d and are ready after %.1f s%n",
+        cluster.nodes().size(), (System.nanoTime() - restart) / 1e9);
+
+    // One cluster, not several: every node sees exactly the same three members (start() waits
+    // for that), and they agree on one leader.
+    ForkedCluster.await(
+        "the three nodes agree on one leader",
+        Duration.ofSeconds(30),
+        () -> leaders().size() == 1 && !leaders().contains(""));
+
+    for (Map.Entry<String, Long> account : acknowledged.entrySet()) {
+      for (Node via : cluster.nodes()) {
+        JsonNode state = readUntilAnswered(via, account.getKey());
+        assertThat(state.path("state").path("balance").asLong())
+            .as("balance of %s read via %s", account.getKey(), via)
+            .isEqualTo(account.getValue());
+        assertThat(state.path("version").asLong())
+            .as("events of %s", account.getKey())
+            .isEqualTo(3);
+      }
+    }
+  }
+
+  private Set<String> leaders() {
+    return cluster.nodes().stream()
+        .map(n -> cluster.cluster(n).map(c -> c.path("leader").asText("")).orElse(""))
+        .collect(Collectors.toSet());
+  }
+
+  /** A read, repeated while the answer is 503 (an entity's first start on a new cluster). */
+  private JsonNode readUntilAnswered(Node via, String account) throws IOException {
+    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      HttpResponse<String> response =
+          cluster.get(via, AccountWorkload.path(account), Duration.ofSeconds(10));
+      if (response.statusCode() == 200) {
+        return Json.MAPPER.readTree(response.body());
+      }
+      if (response.statusCode() != 503 || System.nanoTime() > deadline) {
+        throw new AssertionError("reading " + account + " via " + via + ": " + response.body());
+      }
+    }
+  }
+}
