@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs what the metrics and dashboard tests need beyond a JDK, idempotently (a no-op when all
-# is there): Debian's chromium and prometheus (for promtool), and playwright-core from npm into
+# Installs what the metrics, dashboard and partition tests need beyond a JDK, idempotently (a no-op
+# when all is there): Debian's chromium, prometheus (for promtool) and nftables (for real
+# packet-level partitions, PacketFilter.java), and playwright-core from npm into
 # .starfish/test-tools (git-ignored). The tests run this script themselves (TestTools.java), so
 # `./mvnw verify` on a fresh machine needs nothing else. Uses sudo when not run as root.
 set -euo pipefail
@@ -11,6 +12,7 @@ packages=()
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 command -v node >/dev/null 2>&1 || packages+=(nodejs)
 command -v npm >/dev/null 2>&1 || packages+=(npm)
+command -v nft >/dev/null 2>&1 || [ -x /usr/sbin/nft ] || packages+=(nftables)
 need_promtool=no
 command -v promtool >/dev/null 2>&1 || need_promtool=yes
 if ((${#packages[@]})) || [ "$need_promtool" = yes ]; then
@@ -36,4 +38,4 @@ if [ ! -f "$installed" ] || ! grep -q "\"version\": \"$playwright_version\"" "$i
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix "$tools" --no-audit --no-fund --silent \
     "playwright-core@$playwright_version"
 fi
-echo "[test-tools] ready: $(command -v chromium) $(command -v promtool) playwright-core $playwright_version"
+echo "[test-tools] ready: $(command -v chromium) $(command -v promtool) $(command -v nft || echo /usr/sbin/nft) playwright-core $playwright_version"

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.multijvm.AccountWorkload.Outcome;
 import io.starfish.multijvm.ForkedCluster.Node;
-import io.starfish.persistence.testing.TestCassandra;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -13,194 +12,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.stream.IntStream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The fault suite: three real node JVMs and a real Cassandra, a concurrent workload of keyed
  * deposits and withdrawals through every node, one fault per scenario, and the invariant checkers
  * ({@link InvariantChecker}) on the recorded history. Each scenario prints a one-line summary.
- *
- * <p>Partitions use Pekko Artery's test-mode blackhole, set through the node's admin API ({@code
- * POST /api/v1/admin/partition}): every node of a dev or test cluster shares 127.0.0.1 and Artery's
- * outbound connections do not bind their node's address, so packet filters on loopback cannot tell
- * one node's cluster traffic from another's without moving each node into a network namespace of
- * its own. The blackhole drops every cluster message (heartbeats, gossip, sharding) between the cut
- * nodes in both directions and leaves their Cassandra connections up: the partition in which a
- * cut-off node could still write to the journal, which is what the single-writer check is for.
+ * Crashes, freezes, planned operations and storage outages are here; network partitions (real
+ * packets dropped) are in {@link PartitionSuiteIT}.
  */
-@ExtendWith(TestCassandra.class)
-class FaultSuiteIT {
-
-  private static final Duration START_TIMEOUT = Duration.ofMinutes(3);
-
-  /** Deadlines are multiples of the healing time the configured timings allow (about 4 s). */
-  private static final int HEALING_FACTOR = 10;
-
-  private static final int ACCOUNTS = 24;
-  private static final int CLIENTS = 6;
-
-  /** How long a client retries one operation (across nodes, with its key) before giving up. */
-  private static final Duration OPERATION_DEADLINE = Duration.ofSeconds(20);
-
-  private ForkedCluster cluster;
-
-  @org.junit.jupiter.api.extension.RegisterExtension
-  final org.junit.jupiter.api.extension.TestExecutionExceptionHandler clusterEventsOnFailure =
-      ForkedCluster.addClusterEventsOnFailure(() -> cluster);
-
-  private AccountWorkload workload;
-
-  @AfterEach
-  void cleanUp() {
-    if (workload != null) {
-      workload.close();
-    }
-    if (cluster != null) {
-      cluster.close();
-    }
-    // A scenario that failed with Cassandra stopped must not leave it stopped for the next one.
-    TestCassandra.instance();
-  }
-
-  private static Duration healingDeadline() {
-    return ForkedCluster.expectedHealingTime().multipliedBy(HEALING_FACTOR);
-  }
-
-  private List<String> start(String scenario) {
-    cluster = new ForkedCluster("faults-" + scenario, 3, ForkedCluster.chaosEnvironment(), 256);
-    cluster.start(START_TIMEOUT);
-    String prefix = InvariantChecker.uniquePrefix(scenario);
-    return IntStream.range(0, ACCOUNTS).mapToObj(i -> prefix + i).toList();
-  }
-
-  private void startLoad(List<String> accounts) {
-    workload = new AccountWorkload(cluster, accounts, CLIENTS, OPERATION_DEADLINE);
-  }
-
-  /** Lets the workload complete some operations: a condition on the history, not a fixed sleep. */
-  private void awaitAcknowledged(long count) {
-    long target = workload.count(Outcome.ACKNOWLEDGED) + count;
-    ForkedCluster.await(
-        count + " more acknowledged operations",
-        healingDeadline(),
-        () -> workload.count(Outcome.ACKNOWLEDGED) >= target);
-  }
-
-  /**
-   * Time from {@code faultNanos} until every account answers (GET 200) through every live, ready
-   * node in one sweep: the time from the fault to full service.
-   */
-  private Duration awaitFullService(List<String> accounts, long faultNanos) {
-    ForkedCluster.await(
-        "every account answering through every live node",
-        healingDeadline().multipliedBy(2),
-        () -> {
-          for (Node node : cluster.nodes()) {
-            if (!node.isAlive() || node.isPaused()) {
-              continue;
-            }
-            for (String account : accounts) {
-              try {
-                HttpResponse<String> response =
-                    cluster.get(node, AccountWorkload.path(account), Duration.ofSeconds(5));
-                if (response.statusCode() != 200) {
-                  return false;
-                }
-              } catch (IOException e) {
-                return false;
-              }
-            }
-          }
-          return true;
-        });
-    return Duration.ofNanos(System.nanoTime() - faultNanos);
-  }
-
-  /**
-   * What a scenario's clients saw before anything was settled: the failed attempts (503s, refused
-   * or broken connections, timeouts that the clients then retried) and the operations that were
-   * still indeterminate when their deadline passed. Counted before {@link
-   * AccountWorkload#resolveIndeterminate}, which makes every operation definite.
-   */
-  private record Summary(
-      long faultNanos,
-      long failedAttempts,
-      List<AccountWorkload.FailedAttempt> failedSinceFault,
-      long indeterminate,
-      InvariantChecker.Result result) {}
-
-  /** When the scenario's fault (or planned operation) began, for {@link Summary}. */
-  private volatile long faultNanos = Long.MAX_VALUE;
-
-  /** Stops the load, settles indeterminate operations, runs the checkers, prints the summary. */
-  private Summary finish(String scenario, List<String> accounts, Duration faultToFullService) {
-    return finish(scenario, accounts, faultToFullService, "fault to full service");
-  }
-
-  private Summary finish(
-      String scenario, List<String> accounts, Duration faultToFullService, String timeLabel) {
-    workload.stop();
-    // Counted now, before the settling below retries (and so makes definite) every operation.
-    long failedAttempts = workload.failedAttempts();
-    List<AccountWorkload.FailedAttempt> failedSinceFault =
-        faultNanos == Long.MAX_VALUE ? List.of() : workload.failedAttemptsSince(faultNanos);
-    long indeterminate = workload.count(Outcome.INDETERMINATE);
-    java.util.Map<String, Long> failureKinds = workload.failureKinds();
-    cluster.awaitStable(HEALING_FACTOR);
-    long operations = workload.history().size();
-    long acknowledged = workload.count(Outcome.ACKNOWLEDGED);
-    int settled = workload.resolveIndeterminate(OPERATION_DEADLINE);
-    InvariantChecker.Result result =
-        InvariantChecker.check(cluster, accounts, workload.history(), healingDeadline());
-    System.out.printf(
-        "[fault-suite] %-16s operations %d, acknowledged %d, failed attempts %d %s"
-            + " (%d after the fault began), indeterminate before settling %d (settled %d),"
-            + " lost %d, doubled %d, two writers %d, %s %.1f s%n",
-        scenario,
-        operations,
-        acknowledged,
-        failedAttempts,
-        failureKinds,
-        failedSinceFault.size(),
-        indeterminate,
-        settled,
-        result.lost(),
-        result.phantom(),
-        result.dualWriters(),
-        timeLabel,
-        faultToFullService.toMillis() / 1000.0);
-    assertThat(result.violations()).as("invariant violations in %s", scenario).isEmpty();
-    assertThat(result.lost()).isZero();
-    assertThat(result.phantom()).isZero();
-    assertThat(result.dualWriters()).isZero();
-    assertThat(acknowledged).as("acknowledged operations in %s", scenario).isPositive();
-    return new Summary(faultNanos, failedAttempts, failedSinceFault, indeterminate, result);
-  }
-
-  /**
-   * A planned operation: from its start, no client attempt failed and nothing was left
-   * indeterminate. (Failed attempts in the seconds after the cluster's own start are counted in the
-   * summary but not here: see "ready means ready" in docs/faults.md.)
-   */
-  private static void assertNoRequestFailed(String scenario, Summary summary) {
-    List<String> failed =
-        summary.failedSinceFault().stream()
-            .map(
-                f ->
-                    String.format(
-                        "+%.1f s via node %d: %s",
-                        (f.nanos() - summary.faultNanos()) / 1e9, f.node(), f.problem()))
-            .toList();
-    assertThat(failed)
-        .as("failed client attempts during %s (before any retry settled them)", scenario)
-        .isEmpty();
-    assertThat(summary.indeterminate())
-        .as("indeterminate operations during %s (before settling)", scenario)
-        .isZero();
-  }
+class FaultSuiteIT extends FaultScenarios {
 
   @Test
   void kill9OfOneNodeUnderLoadThenItRejoins() {
@@ -305,53 +126,6 @@ class FaultSuiteIT {
     cluster.restartNode(frozen, START_TIMEOUT);
     awaitAcknowledged(100);
     finish("sigstop-25s", accounts, fullService, "freeze to full service");
-  }
-
-  /** Waits until {@code observer} sees exactly nodes 1 and 2 Up: node 3 was downed. */
-  private void awaitUpMembersAreNodes1And2(String what, Node observer) {
-    ForkedCluster.await(
-        what,
-        healingDeadline(),
-        () ->
-            cluster
-                .upMembers(observer)
-                .equals(java.util.Set.of(cluster.node(1).address(), cluster.node(2).address())));
-  }
-
-  /** Running accounts on {@code node}, by the shard view of {@code observer}. */
-  private int entitiesOn(Node node, Node observer) {
-    return cluster
-        .getJson(observer, "/api/v1/cluster/shards")
-        .map(view -> view.path("account").path(node.address()).path("entityCount").asInt())
-        .orElse(0);
-  }
-
-  @Test
-  void anIsolatedNodeIsDownedByTheMajorityWhichKeepsServingAndTheClusterConvergesAfterTheHeal() {
-    List<String> accounts = start("partition");
-    startLoad(accounts);
-    awaitAcknowledged(200);
-
-    Node isolated = cluster.node(3);
-    Node majority = cluster.node(1);
-    long fault = System.nanoTime();
-    faultNanos = fault;
-    cluster.isolate(isolated);
-    // keep-majority: the two connected nodes down the isolated one, which downs itself and exits
-    // (run-coordinated-shutdown-when-down, exit-jvm).
-    awaitUpMembersAreNodes1And2("the majority sees exactly itself", majority);
-    ForkedCluster.await(
-        "the isolated node downed itself and exited", healingDeadline(), () -> !isolated.isAlive());
-    Duration fullService = awaitFullService(accounts, fault);
-    awaitAcknowledged(100);
-
-    // Heal: the cut lived in the isolated node's process, which is gone; what is left to heal is
-    // the membership: a new incarnation on the same address joins the majority.
-    cluster.heal();
-    cluster.restartNode(isolated, START_TIMEOUT);
-    awaitAcknowledged(100);
-    finish("partition", accounts, fullService);
-    assertThat(cluster.upMembers(cluster.node(3))).hasSize(3);
   }
 
   @Test

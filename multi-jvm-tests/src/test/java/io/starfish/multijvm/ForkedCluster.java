@@ -65,6 +65,11 @@ public final class ForkedCluster implements AutoCloseable {
       return process.pid();
     }
 
+    /** How many processes have been started on this node's ports (1 for the first). */
+    public int incarnation() {
+      return incarnation;
+    }
+
     public Path logFile() {
       return process.logFile();
     }
@@ -86,6 +91,9 @@ public final class ForkedCluster implements AutoCloseable {
   private final List<Node> nodes = new ArrayList<>();
   private final Map<String, String> environment;
   private final int heapMb;
+
+  /** Set for real partitions: each node runs in a cgroup of its own that rules can match. */
+  private PacketFilter packets;
 
   /**
    * @param name prefix of the log files
@@ -129,6 +137,46 @@ public final class ForkedCluster implements AutoCloseable {
         .collect(Collectors.joining(","));
   }
 
+  /**
+   * Starts every node from now on inside a cgroup of its own, so that {@code packets} can cut its
+   * traffic ({@link #cutOneWay}, {@link #isolateByPackets}, {@link #cutFromCassandra}). The filter
+   * belongs to the caller, which closes it after this cluster.
+   */
+  public void usePacketFilter(PacketFilter packets) {
+    this.packets = packets;
+  }
+
+  /** Drops every packet that {@code from} sends to {@code to}'s remoting port; not the reverse. */
+  public void cutOneWay(Node from, Node to) {
+    packets.drop(group(from), to.remotePort);
+  }
+
+  /** Drops all remoting traffic between {@code node} and every other node, both directions. */
+  public void isolateByPackets(Node node) {
+    for (Node other : nodes) {
+      if (other != node) {
+        cutOneWay(node, other);
+        cutOneWay(other, node);
+      }
+    }
+  }
+
+  /** Drops what {@code node} sends to Cassandra; its peers still reach Cassandra and it. */
+  public void cutFromCassandra(Node node) {
+    String contactPoint = TestCassandra.instance().contactPoint();
+    packets.drop(
+        group(node), Integer.parseInt(contactPoint.substring(contactPoint.lastIndexOf(':') + 1)));
+  }
+
+  /** Removes every packet rule. */
+  public void healPackets() {
+    packets.healAll();
+  }
+
+  private static String group(Node node) {
+    return "node-" + node.index;
+  }
+
   /** Starts every node and waits until all are ready and see each other Up. */
   public void start(Duration timeout) {
     nodes.forEach(this::launch);
@@ -156,7 +204,8 @@ public final class ForkedCluster implements AutoCloseable {
             TestCassandra.instance().contactPoint(),
             heapMb,
             logs.resolve(name + "-node-" + node.index + "-" + node.incarnation + ".log"),
-            env);
+            env,
+            packets == null ? List.of() : packets.launchPrefix(group(node)));
   }
 
   /** Starts a new process on a node's ports (after a kill or stop) and waits until it is Up. */
@@ -168,6 +217,14 @@ public final class ForkedCluster implements AutoCloseable {
     // forms a second one beside it.
     launch(node);
     awaitReadyAndUp(timeout, nodes.stream().filter(Node::isAlive).toList());
+  }
+
+  /** Starts a new process on a node's ports (after it exited) without waiting for it. */
+  public void startAgain(Node node) {
+    if (node.isAlive()) {
+      throw new IllegalStateException(node + " is still running");
+    }
+    launch(node);
   }
 
   /** SIGKILL: a crash, no shutdown hooks, no leave. Returns when the process is gone. */

@@ -7,9 +7,10 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The tools some tests need beyond a JDK: promtool (Debian package prometheus), Chromium (Debian
- * package chromium) and playwright-core (npm). {@link #ensureInstalled} runs the project's own
- * {@code .ci/install-test-tools.sh} once per test JVM; the script is idempotent and returns at once
- * when everything is there, so a fresh machine needs nothing but {@code ./mvnw verify}.
+ * package chromium), nft (Debian package nftables) and playwright-core (npm). {@link
+ * #ensureInstalled} runs the project's own {@code .ci/install-test-tools.sh} once per test JVM; the
+ * script is idempotent and returns at once when everything is there, so a fresh machine needs
+ * nothing but {@code ./mvnw verify}.
  */
 public final class TestTools {
 
@@ -52,8 +53,8 @@ public final class TestTools {
         throw new IllegalStateException(
             ".ci/install-test-tools.sh failed (exit "
                 + process.exitValue()
-                + "); see its output above. It installs chromium and prometheus (promtool) with"
-                + " apt-get and playwright-core with npm.");
+                + "); see its output above. It installs chromium, prometheus (promtool) and"
+                + " nftables with apt-get and playwright-core with npm.");
       }
     } catch (IOException e) {
       throw new IllegalStateException("could not run .ci/install-test-tools.sh", e);

@@ -82,6 +82,32 @@ public final class NodeProcess {
       int heapMb,
       Path logFile,
       Map<String, String> extraEnvironment) {
+    return start(
+        index,
+        remotePort,
+        httpPort,
+        seedNodes,
+        cassandraContactPoint,
+        heapMb,
+        logFile,
+        extraEnvironment,
+        List.of());
+  }
+
+  /**
+   * As above; {@code launchPrefix} is put before the command (e.g. a shell that first moves itself
+   * into a cgroup, so that a test's packet filter can tell this node's traffic from others').
+   */
+  public static NodeProcess start(
+      int index,
+      int remotePort,
+      int httpPort,
+      String seedNodes,
+      String cassandraContactPoint,
+      int heapMb,
+      Path logFile,
+      Map<String, String> extraEnvironment,
+      List<String> launchPrefix) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xms" + Math.min(128, heapMb) + "m");
@@ -96,6 +122,7 @@ public final class NodeProcess {
     if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
       command.add(0, "/usr/bin/setsid");
     }
+    command.addAll(0, launchPrefix);
     ProcessBuilder builder =
         new ProcessBuilder(command)
             .redirectErrorStream(true)
