@@ -24,25 +24,6 @@ import org.junit.jupiter.api.Test;
 class FaultSuiteIT extends FaultScenarios {
 
   @Test
-  void kill9OfOneNodeUnderLoadThenItRejoins() {
-    List<String> accounts = start("kill-9");
-    startLoad(accounts);
-    awaitAcknowledged(200);
-
-    Node victim = cluster.node(3);
-    long fault = System.nanoTime();
-    faultNanos = fault;
-    cluster.killNode(victim);
-    Duration fullService = awaitFullService(accounts, fault);
-    awaitAcknowledged(100);
-
-    cluster.restartNode(victim, START_TIMEOUT);
-    awaitAcknowledged(100);
-    finish("kill-9", accounts, fullService);
-    assertThat(cluster.upMembers(cluster.node(1))).hasSize(3);
-  }
-
-  @Test
   void gracefulLeaveUnderLoadFailsNoRequest() {
     List<String> accounts = start("graceful-leave");
     startLoad(accounts);
@@ -129,14 +110,17 @@ class FaultSuiteIT extends FaultScenarios {
   }
 
   @Test
-  void aCassandraOutageUnderLoadLosesNoAcknowledgedWriteAndServiceResumes() {
-    List<String> accounts = start("cassandra-outage");
+  void aKill9OfCassandraUnderLoadLosesNoAcknowledgedWriteAndServiceResumes() {
+    List<String> accounts = start("cassandra-kill-9");
     startLoad(accounts);
     awaitAcknowledged(200);
 
     long fault = System.nanoTime();
     faultNanos = fault;
-    cluster.stopCassandra();
+    // kill -9, not SIGTERM: no memtable flush, no clean commit-log close. What Cassandra had
+    // acknowledged is in its commit log (written to the OS, not yet synced: a process crash
+    // keeps it), and is replayed at the restart.
+    cluster.killCassandra();
     // Every node notices: its readiness names the journal.
     ForkedCluster.await(
         "every node reporting the journal down",
@@ -158,7 +142,7 @@ class FaultSuiteIT extends FaultScenarios {
     Duration fullService = awaitFullService(accounts, fault);
     awaitAcknowledged(100);
     assertThat(workload.count(Outcome.ACKNOWLEDGED)).isGreaterThan(acknowledgedDuringOutage);
-    finish("cassandra-outage", accounts, fullService, "Cassandra stopped to full service");
+    finish("cassandra-kill-9", accounts, fullService, "Cassandra killed to full service");
   }
 
   @Test
@@ -224,9 +208,15 @@ class FaultSuiteIT extends FaultScenarios {
     assertThat(result.violations()).isEmpty();
   }
 
+  /**
+   * {@code kill -9} of a node under load, and its rejoin. The victim is the oldest member, which
+   * also hosts the shard coordinators (cluster singletons): the hardest case of a crash, since
+   * allocation moves with it. (Crashes of other nodes: NodeCrashIT, BankIT, IdempotencyFailoverIT,
+   * HealingTimelineIT, DashboardBrowserIT.)
+   */
   @Test
-  void killOfTheNodeHoldingTheShardCoordinator() {
-    List<String> accounts = start("coordinator");
+  void kill9OfTheNodeHoldingTheShardCoordinatorsUnderLoadThenItRejoins() {
+    List<String> accounts = start("kill-9");
     startLoad(accounts);
     awaitAcknowledged(200);
 
@@ -249,7 +239,8 @@ class FaultSuiteIT extends FaultScenarios {
 
     cluster.restartNode(victim, START_TIMEOUT);
     awaitAcknowledged(100);
-    finish("coordinator-kill", accounts, fullService);
+    finish("kill-9-oldest", accounts, fullService);
+    assertThat(cluster.upMembers(cluster.node(1))).hasSize(3);
   }
 
   private Map<String, JsonNode> states(List<String> accounts, Node via) throws IOException {

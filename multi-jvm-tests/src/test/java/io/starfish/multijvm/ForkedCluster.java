@@ -179,8 +179,14 @@ public final class ForkedCluster implements AutoCloseable {
 
   /** Starts every node and waits until all are ready and see each other Up. */
   public void start(Duration timeout) {
-    nodes.forEach(this::launch);
-    awaitReadyAndUp(timeout, nodes);
+    start(timeout, nodes.size());
+  }
+
+  /** Starts the first {@code count} nodes and waits until they are ready and see each other Up. */
+  public void start(Duration timeout, int count) {
+    List<Node> first = nodes.subList(0, count);
+    first.forEach(this::launch);
+    awaitReadyAndUp(timeout, first);
   }
 
   private void launch(Node node) {
@@ -473,6 +479,26 @@ public final class ForkedCluster implements AutoCloseable {
     return homes;
   }
 
+  /** Status of a GET on the node's Pekko Management endpoint (e.g. /ready), -1 without answer. */
+  public int managementStatus(Node node, String path) {
+    try {
+      return CLIENT
+          .send(
+              HttpRequest.newBuilder()
+                  .uri(URI.create("http://127.0.0.1:" + node.managementPort + path))
+                  .timeout(Duration.ofSeconds(2))
+                  .GET()
+                  .build(),
+              HttpResponse.BodyHandlers.discarding())
+          .statusCode();
+    } catch (IOException e) {
+      return -1;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return -1;
+    }
+  }
+
   public int status(Node node, String path) {
     try {
       return send(node, HttpRequest.newBuilder().GET(), path, Duration.ofSeconds(2)).statusCode();
@@ -678,6 +704,11 @@ public final class ForkedCluster implements AutoCloseable {
   /** Stops the shared test Cassandra (SIGTERM, as an operator or a crashing host would). */
   public void stopCassandra() {
     TestCassandra.stop();
+  }
+
+  /** Kills the shared test Cassandra ({@code kill -9}), as a crash of the storage node. */
+  public void killCassandra() {
+    TestCassandra.kill();
   }
 
   /** Starts the shared test Cassandra again, on the same data directory and ports. */

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
@@ -51,8 +52,10 @@ class FullClusterLossIT {
 
   @Test
   void replacementsOfEveryNodeFormOneClusterAgainAndEveryEntityAnswers() throws Exception {
-    cluster = new ForkedCluster("full-loss", 3, Map.of(), 256);
-    cluster.start(START_TIMEOUT);
+    // Four slots: three form the cluster, the fourth joins it at the end.
+    cluster = new ForkedCluster("full-loss", 4, Map.of(), 256);
+    List<Node> first = cluster.nodes().subList(0, 3);
+    cluster.start(START_TIMEOUT, 3);
 
     // Acknowledged deposits through every node, each with its own key.
     Map<String, Long> acknowledged = new LinkedHashMap<>();
@@ -60,7 +63,7 @@ class FullClusterLossIT {
       String account = "loss-" + i;
       long balance = 0;
       for (int d = 1; d <= 3; d++) {
-        Node via = cluster.node(1 + (i + d) % 3);
+        Node via = first.get((i + d) % 3);
         long amount = 10L * d + i;
         HttpResponse<String> response =
             cluster.postUntilNot503(
@@ -74,7 +77,7 @@ class FullClusterLossIT {
       acknowledged.put(account, balance);
     }
 
-    cluster.nodes().forEach(cluster::killNode);
+    first.forEach(cluster::killNode);
     ForkedCluster.await(
         "every node process gone",
         Duration.ofSeconds(30),
@@ -82,10 +85,10 @@ class FullClusterLossIT {
 
     // Replacements for all three at once, none of them special: bootstrap decides who forms.
     long restart = System.nanoTime();
-    cluster.start(START_TIMEOUT);
+    cluster.start(START_TIMEOUT, 3);
     System.out.printf(
-        "[full-loss] replacements formed one cluster of %d and are ready after %.1f s%n",
-        cluster.nodes().size(), (System.nanoTime() - restart) / 1e9);
+        "[full-loss] replacements formed one cluster of 3 and are ready after %.1f s%n",
+        (System.nanoTime() - restart) / 1e9);
 
     // One cluster, not several: every node sees exactly the same three members (start() waits
     // for that), and they agree on one leader.
@@ -93,6 +96,26 @@ class FullClusterLossIT {
         "the three nodes agree on one leader",
         Duration.ofSeconds(30),
         () -> leaders().size() == 1 && !leaders().contains(""));
+
+    // Pekko Management's /ready (what Kubernetes would probe) is Starfish's readiness.
+    for (Node node : first) {
+      assertThat(cluster.managementStatus(node, "/ready"))
+          .as("%s management /ready", node)
+          .isEqualTo(200);
+    }
+
+    // A fourth node, configured like the others, joins the running cluster (a contact point
+    // reports it) instead of forming one; before it is Up, its management /ready says not ready.
+    Node fourth = cluster.node(4);
+    cluster.startAgain(fourth);
+    ForkedCluster.await(
+        "the fourth node's management endpoint answering",
+        START_TIMEOUT,
+        () -> cluster.managementStatus(fourth, "/alive") == 200);
+    assertThat(cluster.managementStatus(fourth, "/ready"))
+        .as("management /ready of a node that is still starting")
+        .isNotEqualTo(200);
+    cluster.awaitReadyAndUp(START_TIMEOUT, cluster.nodes());
 
     for (Map.Entry<String, Long> account : acknowledged.entrySet()) {
       for (Node via : cluster.nodes()) {
@@ -109,6 +132,7 @@ class FullClusterLossIT {
 
   private Set<String> leaders() {
     return cluster.nodes().stream()
+        .filter(Node::isAlive)
         .map(n -> cluster.cluster(n).map(c -> c.path("leader").asText("")).orElse(""))
         .collect(Collectors.toSet());
   }

@@ -52,19 +52,35 @@ final class PacketFilter implements AutoCloseable {
     Runtime.getRuntime().addShutdownHook(cleanup);
   }
 
-  /** Why real partitions cannot be made here, if they cannot: the test is skipped then. */
-  static Optional<String> missingPrivileges() {
+  /**
+   * Why real partitions cannot be made on this machine, if they cannot: not root, no nft, no
+   * writable cgroup v2 mount. The suite is skipped then, with this reason. (Once these are there, a
+   * rule that does not drop the probe's packets fails the suite instead: that would be a bug.)
+   */
+  static Optional<String> unavailable() {
     String user = System.getProperty("user.name");
     if (!"root".equals(user)) {
       return Optional.of(
           "real packet-level partitions need root (nftables, cgroups); user is " + user);
+    }
+    TestTools.ensureInstalled();
+    try {
+      run(List.of(NFT, "list tables"));
+    } catch (RuntimeException e) {
+      return Optional.of("nftables is not usable here: " + e.getMessage());
+    }
+    try {
+      Path probe = cgroup2Mount().resolve("starfish-test-probe-" + ProcessHandle.current().pid());
+      Files.createDirectories(probe);
+      Files.delete(probe);
+    } catch (IOException | RuntimeException e) {
+      return Optional.of("cannot create a cgroup v2 group here: " + e);
     }
     return Optional.empty();
   }
 
   /** Creates the table and checks, with a probe process in a test cgroup, that rules apply. */
   static PacketFilter create() {
-    TestTools.ensureInstalled();
     Path mount = cgroup2Mount();
     String prefix = CGROUP_FS.equals(mount) ? "" : CGROUP_FS.relativize(mount) + "/";
     String table = "starfish_test_" + ProcessHandle.current().pid();

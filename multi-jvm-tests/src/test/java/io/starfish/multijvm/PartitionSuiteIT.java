@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * network fault, and Cassandra can be cut too (unlike Pekko's test-mode blackhole, which only drops
  * cluster messages inside Artery). Same workload and checkers as {@link FaultSuiteIT}: nothing
  * acknowledged lost, nothing applied twice, one writer per entity at the journal, convergence.
- * Needs root (nftables, cgroups); skipped, with the reason, without it. CI runs as root.
+ * Needs root, nftables and a writable cgroup v2 mount; skipped, with the reason, without them (CI
+ * runs as root on a machine that has them).
  */
 class PartitionSuiteIT extends FaultScenarios {
 
@@ -31,7 +32,8 @@ class PartitionSuiteIT extends FaultScenarios {
 
   @BeforeEach
   void packetFilter() {
-    Optional<String> missing = PacketFilter.missingPrivileges();
+    Optional<String> missing = PacketFilter.unavailable();
+    missing.ifPresent(reason -> System.out.println("[partitions] SKIPPED: " + reason));
     assumeTrue(missing.isEmpty(), () -> missing.orElse(""));
     packets = PacketFilter.create();
   }

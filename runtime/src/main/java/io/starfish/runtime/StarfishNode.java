@@ -19,6 +19,7 @@ import io.starfish.persistence.JournalWarmUp;
 import io.starfish.runtime.examples.Account;
 import io.starfish.runtime.examples.Counter;
 import io.starfish.runtime.examples.Transfer;
+import io.starfish.runtime.internal.ManagementReadiness;
 import io.starfish.runtime.internal.NodeLogging;
 import io.starfish.runtime.internal.NodeMetrics;
 import io.starfish.runtime.internal.NodeServices;
@@ -182,6 +183,8 @@ public final class StarfishNode {
                         CoordinatedShutdown.get(system)
                             .getShutdownReason()
                             .map(reason -> "node is shutting down (" + reason + ")"))));
+
+    ManagementReadiness.register(system, checks);
 
     var routes =
         Directives.concat(

@@ -63,6 +63,17 @@ public final class TestCassandra implements BeforeAllCallback {
     }
   }
 
+  /**
+   * Kills the node ({@code kill -9}: no flush, no clean commit-log close); the next {@link
+   * #instance()} starts it again on the same data and ports, replaying its commit log.
+   */
+  public static synchronized void kill() {
+    if (running != null) {
+      running.kill();
+      running = null;
+    }
+  }
+
   /** Driver settings that point at this node; put it in front of the test's configuration. */
   public static Config driverConfig() {
     return ConfigFactory.parseString(
