@@ -169,11 +169,7 @@ public final class StarfishNode {
                 () ->
                     CompletableFuture.completedFuture(
                         memberProblem(cluster.selfMember().status()))),
-            new ReadinessCheck(
-                "sharding",
-                () ->
-                    CompletableFuture.completedFuture(
-                        sharding.isStarted() ? Optional.empty() : Optional.of("not started"))),
+            new ReadinessCheck("sharding", sharding::readinessProblem),
             new ReadinessCheck("journal", journal::check),
             new ReadinessCheck("journal-schema", JournalSchema.get(system)::check),
             new ReadinessCheck(

@@ -3,6 +3,7 @@ package io.starfish.sharding;
 import com.typesafe.config.Config;
 import io.starfish.persistence.JournalCircuit;
 import io.starfish.persistence.PersistenceSettings;
+import io.starfish.sharding.internal.CoordinatorsReady;
 import io.starfish.sharding.internal.CrashOnRequest;
 import io.starfish.sharding.internal.EntityGuard;
 import io.starfish.sharding.internal.EntityMessages;
@@ -57,6 +58,7 @@ public final class StarfishSharding implements EntityGateway {
   private final FailureStatistics statistics;
   private final EntityTelemetry telemetry;
   private volatile boolean started;
+  private final CoordinatorsReady coordinatorsReady;
 
   private StarfishSharding(ActorSystem<?> system, EntityRegistry registry) {
     this.system = system;
@@ -67,6 +69,11 @@ public final class StarfishSharding implements EntityGateway {
     this.telemetry = EntityTelemetry.get(system);
     this.numberOfShards =
         system.settings().config().getInt("pekko.cluster.sharding.number-of-shards");
+    this.coordinatorsReady =
+        new CoordinatorsReady(
+            system.classicSystem(),
+            registry.names().stream().map(name -> typeKey(name).name()).toList(),
+            Duration.ofSeconds(3));
   }
 
   /** Starts the shard regions of every registered type on this node. */
@@ -389,6 +396,17 @@ public final class StarfishSharding implements EntityGateway {
   /** True once every type's shard region has been started on this node. */
   public boolean isStarted() {
     return started;
+  }
+
+  /**
+   * For readiness: empty once every type's region is started and its shard coordinator is active
+   * and has registered this node's region (checked until it first holds); else why not.
+   */
+  public CompletionStage<Optional<String>> readinessProblem() {
+    if (!started) {
+      return CompletableFuture.completedFuture(Optional.of("not started"));
+    }
+    return coordinatorsReady.problem();
   }
 
   @Override
