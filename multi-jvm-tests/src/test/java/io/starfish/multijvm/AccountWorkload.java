@@ -52,6 +52,7 @@ public final class AccountWorkload implements AutoCloseable {
     volatile long balanceAfter;
     volatile String detail = "";
     volatile int failedAttempts;
+    final long createdNanos = System.nanoTime();
 
     /** Set when an indeterminate operation was later settled by a retry with its key. */
     volatile boolean resolvedLater;
@@ -73,6 +74,11 @@ public final class AccountWorkload implements AutoCloseable {
 
     public long balanceAfter() {
       return balanceAfter;
+    }
+
+    /** The last problem or the refusal, when it was not acknowledged. */
+    public String detail() {
+      return detail;
     }
 
     /** The change to the balance if the operation was applied. */
@@ -181,6 +187,18 @@ public final class AccountWorkload implements AutoCloseable {
       history.add(op);
       execute(op, random, operationDeadline);
     }
+  }
+
+  /**
+   * One deposit of 1 on {@code account}, sent now by the caller's thread as the clients send theirs
+   * (any ready node, retried with its key until {@code deadline}) and recorded in the history, so
+   * the invariant checkers count it. Returns it with its outcome.
+   */
+  public Operation depositNow(String account, Duration deadline) {
+    Operation op = new Operation(keyPrefix + sequence.incrementAndGet(), account, true, 1);
+    history.add(op);
+    execute(op, new Random(op.key.hashCode()), deadline);
+    return op;
   }
 
   /** Sends the operation until it gets a definite answer or its deadline passes. */
@@ -306,6 +324,40 @@ public final class AccountWorkload implements AutoCloseable {
     }
     int via = problem.indexOf(" via ");
     return via < 0 ? problem : problem.substring(0, via);
+  }
+
+  /**
+   * Outcome counts, the ready nodes and the operations still in progress (account, age, failed
+   * attempts, last problem): what a failed wait on the workload prints.
+   */
+  public String progress() {
+    StringBuilder text = new StringBuilder();
+    java.util.Map<Outcome, Long> counts = new java.util.EnumMap<>(Outcome.class);
+    history.forEach(
+        op -> {
+          if (op.outcome != null) {
+            counts.merge(op.outcome, 1L, Long::sum);
+          }
+        });
+    text.append("\nworkload: ").append(counts).append(", ready nodes ").append(ready);
+    long now = System.nanoTime();
+    history.stream()
+        .filter(op -> op.outcome == null)
+        .forEach(
+            op ->
+                text.append(
+                    String.format(
+                        "%n  in progress %s on %s for %.1f s, %d failed attempts",
+                        op.key, op.account, (now - op.createdNanos) / 1e9, op.failedAttempts)));
+    List<FailedAttempt> recent = new ArrayList<>(failures);
+    recent.subList(0, Math.max(0, recent.size() - 10)).clear();
+    recent.forEach(
+        f ->
+            text.append(
+                String.format(
+                    "%n  failed %.1f s ago via node %d: %s",
+                    (now - f.nanos()) / 1e9, f.node(), f.problem())));
+    return text.toString();
   }
 
   public long count(Outcome outcome) {

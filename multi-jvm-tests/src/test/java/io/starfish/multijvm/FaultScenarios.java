@@ -84,7 +84,8 @@ abstract class FaultScenarios {
     ForkedCluster.await(
         count + " more acknowledged operations",
         healingDeadline(),
-        () -> workload.count(Outcome.ACKNOWLEDGED) >= target);
+        () -> workload.count(Outcome.ACKNOWLEDGED) >= target,
+        workload::progress);
   }
 
   /**

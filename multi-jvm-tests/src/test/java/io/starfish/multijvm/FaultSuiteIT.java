@@ -221,9 +221,8 @@ class FaultSuiteIT extends FaultScenarios {
     awaitAcknowledged(200);
 
     // The coordinators are cluster singletons: they live on the oldest member.
-    String oldest = cluster.cluster(cluster.node(2)).orElseThrow().path("oldest").asText();
-    Node victim =
-        cluster.nodes().stream().filter(n -> n.address().equals(oldest)).findFirst().orElseThrow();
+    Node victim = cluster.oldest(cluster.node(2));
+    String oldest = victim.address();
     long fault = System.nanoTime();
     faultNanos = fault;
     cluster.killNode(victim);

@@ -444,12 +444,20 @@ public final class ForkedCluster implements AutoCloseable {
         .orElse(Set.of());
   }
 
+  /**
+   * The oldest member as {@code observer} sees it: the node that hosts the cluster singletons,
+   * among them the shard coordinators.
+   */
+  public Node oldest(Node observer) {
+    String oldest = cluster(observer).orElseThrow().path("oldest").asText();
+    return nodes.stream().filter(n -> n.address().equals(oldest)).findFirst().orElseThrow();
+  }
+
   /** {@code GET /api/v1/cluster} of a node, if it answers. */
   public Optional<JsonNode> cluster(Node observer) {
     return getJson(observer, "/api/v1/cluster");
   }
 
-  /** Shard id to node address of one entity type, as {@code observer} reports it. */
   /**
    * The shard of an entity id, as the nodes compute it: Pekko's hash extractor over the configured
    * {@code pekko.cluster.sharding.number-of-shards} (this class path's reference.conf, or a {@code
@@ -462,6 +470,7 @@ public final class ForkedCluster implements AutoCloseable {
         entityId, shards);
   }
 
+  /** Shard id to node address of one entity type, as {@code observer} reports it. */
   public Map<String, String> shardHomes(Node observer, String type) {
     Map<String, String> homes = new TreeMap<>();
     getJson(observer, "/api/v1/cluster/shards")

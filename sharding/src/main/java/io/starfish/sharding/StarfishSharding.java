@@ -219,6 +219,9 @@ public final class StarfishSharding implements EntityGateway {
                         statistics.persistFailure(type.name());
                         circuit.recordFailure(failure);
                       })
+                  // A node whose journal is down refuses at once the commands that reach its
+                  // entities through other nodes, as its own HTTP routes do.
+                  .refuseCommandsWhile(circuit::openReason)
                   .onGiveUp(onGiveUp)
                   .wrap(
                       Behaviors.intercept(() -> new CrashOnRequest(type.name(), entityId), entity));

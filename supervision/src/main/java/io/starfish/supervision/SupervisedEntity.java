@@ -1,11 +1,14 @@
 package io.starfish.supervision;
 
+import io.starfish.supervision.internal.DependencyGate;
 import io.starfish.supervision.internal.EntityScope;
 import io.starfish.supervision.internal.FailureMemory;
 import io.starfish.supervision.internal.FailureRecorder;
 import io.starfish.supervision.internal.QuarantineGate;
+import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.SupervisorStrategy;
@@ -16,6 +19,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * policy in words):
  *
  * <pre>
+ *   dependency gate        refuses commands at once while a dependency is known to be down
  *   quarantine gate        refuses quarantined commands; gives up after too many failures
  *     restart supervisor   restart with exponential backoff
  *       failure recorder   counts the failure, answers the failing command, quarantines it
@@ -35,6 +39,7 @@ public final class SupervisedEntity<M> {
   private Predicate<Throwable> dependencyFailure = failure -> false;
   private Consumer<Throwable> dependencyFailureListener = failure -> {};
   private Consumer<ActorRef<M>> onGiveUp = self -> {};
+  private Supplier<Optional<String>> dependencyDown = Optional::empty;
 
   private SupervisedEntity(
       String entityType,
@@ -77,6 +82,16 @@ public final class SupervisedEntity<M> {
   }
 
   /**
+   * While {@code down} names a reason (e.g. the node's journal circuit is open), commands are
+   * answered "unavailable" with that reason without reaching the entity; queries still reach it.
+   * Read on every command, so it should be cheap. Default: never down.
+   */
+  public SupervisedEntity<M> refuseCommandsWhile(Supplier<Optional<String>> down) {
+    this.dependencyDown = down;
+    return this;
+  }
+
+  /**
    * Called with the entity's actor when supervision gives up on it (e.g. to passivate it); the
    * actor then answers every request with "unavailable" until it is stopped. Default: nothing.
    */
@@ -108,7 +123,9 @@ public final class SupervisedEntity<M> {
                   entity);
           Behavior<M> supervised =
               Behaviors.supervise(recorded).onFailure(Exception.class, strategy);
-          return Behaviors.intercept(() -> new QuarantineGate<>(scope, onGiveUp), supervised);
+          Behavior<M> gated =
+              Behaviors.intercept(() -> new QuarantineGate<>(scope, onGiveUp), supervised);
+          return Behaviors.intercept(() -> new DependencyGate<>(scope, dependencyDown), gated);
         });
   }
 }

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -135,6 +137,10 @@ class SupervisedEntityTest {
   }
 
   static Fixture spawn(EntityPolicy policy) {
+    return spawn(policy, Optional::empty);
+  }
+
+  static Fixture spawn(EntityPolicy policy, Supplier<Optional<String>> dependencyDown) {
     TestProbe<String> lifecycle = testKit.createTestProbe();
     TestProbe<String> replies = testKit.createTestProbe();
     TestProbe<ActorRef<Msg>> givenUp = testKit.createTestProbe();
@@ -142,12 +148,35 @@ class SupervisedEntityTest {
     Behavior<Msg> supervised =
         SupervisedEntity.of("test", "e1", Msg.class, policy, INSPECTOR, statistics)
             .dependencyFailures(failure -> failure instanceof DependencyDown, failure -> {})
+            .refuseCommandsWhile(dependencyDown)
             .onGiveUp(givenUp.ref()::tell)
             .wrap(entity(lifecycle.ref()));
     Fixture fixture =
         new Fixture(testKit.spawn(supervised), lifecycle, replies, givenUp, statistics);
     fixture.awaitRestart();
     return fixture;
+  }
+
+  @Test
+  void whileADependencyIsDownCommandsAreRefusedAtOnceWithoutReachingTheEntityAndQueriesPass() {
+    AtomicReference<Optional<String>> down = new AtomicReference<>(Optional.empty());
+    Fixture f = spawn(policy(10, 3), down::get);
+    assertThat(f.ask("ok")).isEqualTo("done");
+
+    down.set(Optional.of("journal circuit open"));
+    assertThat(f.ask("ok"))
+        .isEqualTo("unavailable: refused without trying: journal circuit open;" + " retry shortly");
+    f.entity().tell(new Get(f.replies().ref()));
+    assertThat(f.replies().receiveMessage()).isEqualTo("handled 1");
+    // A refused command never reached the entity: neither failed nor restarted it.
+    assertThat(f.ask("journal")).startsWith("unavailable: refused without trying");
+    f.lifecycle().expectNoMessage(Duration.ofMillis(300));
+
+    down.set(Optional.empty());
+    assertThat(f.ask("ok")).isEqualTo("done");
+    f.entity().tell(new Get(f.replies().ref()));
+    assertThat(f.replies().receiveMessage()).isEqualTo("handled 2");
+    assertThat(f.statistics().forEntityType("test").failures()).isZero();
   }
 
   @Test
