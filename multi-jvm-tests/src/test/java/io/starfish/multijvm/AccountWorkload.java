@@ -201,6 +201,32 @@ public final class AccountWorkload implements AutoCloseable {
     return op;
   }
 
+  /**
+   * One attempt of a deposit of 1 on {@code account} through {@code via}, whether or not that node
+   * is ready, recorded in the history: acknowledged on 200, else indeterminate with the answer as
+   * its detail (settled later by {@link #resolveIndeterminate}).
+   */
+  public Operation depositOnceVia(Node via, String account, Duration timeout) {
+    Operation op = new Operation(keyPrefix + sequence.incrementAndGet(), account, true, 1);
+    history.add(op);
+    try {
+      HttpResponse<String> response =
+          cluster.post(via, path(op.account), op.body(), op.key, timeout);
+      if (response.statusCode() == 200) {
+        JsonNode body = Json.MAPPER.readTree(response.body());
+        op.version = body.path("version").asLong();
+        op.balanceAfter = body.path("state").path("balance").asLong();
+        op.outcome = Outcome.ACKNOWLEDGED;
+        return op;
+      }
+      op.detail = response.statusCode() + " " + response.body();
+    } catch (IOException e) {
+      op.detail = e.toString();
+    }
+    op.outcome = Outcome.INDETERMINATE;
+    return op;
+  }
+
   /** Sends the operation until it gets a definite answer or its deadline passes. */
   private void execute(Operation op, Random random, Duration deadline) {
     long end = System.nanoTime() + deadline.toNanos();

@@ -90,23 +90,6 @@ class BankIT {
         });
   }
 
-  @Test
-  void theTotalIsConservedWhileANodeIsPartitionedAway() throws Exception {
-    run(
-        "partition",
-        "node 3 isolated, downed by the majority, restarted",
-        () -> {
-          Node isolated = cluster.node(3);
-          cluster.isolate(isolated);
-          ForkedCluster.await(
-              "the isolated node downed itself and exited",
-              healingDeadline(),
-              () -> !isolated.isAlive());
-          cluster.heal();
-          cluster.restartNode(isolated, START_TIMEOUT);
-        });
-  }
-
   private void run(String scenario, String faultDescription, Runnable fault) throws Exception {
     cluster = new ForkedCluster("bank-" + scenario, 3, ForkedCluster.chaosEnvironment(), 256);
     cluster.start(START_TIMEOUT);

@@ -75,7 +75,11 @@ abstract class FaultScenarios {
   }
 
   void startLoad(List<String> accounts) {
-    workload = new AccountWorkload(cluster, accounts, CLIENTS, OPERATION_DEADLINE);
+    startLoad(accounts, CLIENTS);
+  }
+
+  void startLoad(List<String> accounts, int clients) {
+    workload = new AccountWorkload(cluster, accounts, clients, OPERATION_DEADLINE);
   }
 
   /** Lets the workload complete some operations: a condition on the history, not a fixed sleep. */

@@ -92,6 +92,9 @@ public final class ForkedCluster implements AutoCloseable {
   private final Map<String, String> environment;
   private final int heapMb;
 
+  /** Contact points of the Cassandra the nodes use; null: the shared {@link TestCassandra}. */
+  private volatile String cassandra;
+
   /** Set for real partitions: each node runs in a cgroup of its own that rules can match. */
   private PacketFilter packets;
 
@@ -127,6 +130,20 @@ public final class ForkedCluster implements AutoCloseable {
 
   public Node node(int index) {
     return nodes.get(index - 1);
+  }
+
+  /**
+   * Nodes started from now on use this Cassandra ("host:port", comma-separated) instead of the
+   * shared {@link TestCassandra}; e.g. a replicated ring.
+   */
+  public void useCassandra(String contactPoints) {
+    this.cassandra = contactPoints;
+  }
+
+  /** The Cassandra contact points the nodes use, comma-separated. */
+  public String cassandraContactPoints() {
+    String ring = cassandra;
+    return ring != null ? ring : TestCassandra.instance().contactPoint();
   }
 
   /** The management endpoints of the first (up to) three nodes: the bootstrap contact points. */
@@ -207,7 +224,7 @@ public final class ForkedCluster implements AutoCloseable {
             node.remotePort,
             node.httpPort,
             "",
-            TestCassandra.instance().contactPoint(),
+            cassandraContactPoints(),
             heapMb,
             logs.resolve(name + "-node-" + node.index + "-" + node.incarnation + ".log"),
             env,

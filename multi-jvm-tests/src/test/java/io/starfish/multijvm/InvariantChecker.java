@@ -1,12 +1,14 @@
 package io.starfish.multijvm;
 
 import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.CqlSessionBuilder;
+import com.datastax.oss.driver.api.core.DefaultConsistencyLevel;
 import com.datastax.oss.driver.api.core.cql.Row;
+import com.datastax.oss.driver.api.core.cql.SimpleStatement;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.multijvm.AccountWorkload.Operation;
 import io.starfish.multijvm.AccountWorkload.Outcome;
 import io.starfish.multijvm.ForkedCluster.Node;
-import io.starfish.persistence.testing.TestCassandra;
 import io.starfish.sharding.internal.Json;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -73,7 +75,8 @@ public final class InvariantChecker {
     }
 
     List<Node> live = cluster.nodes().stream().filter(Node::isAlive).toList();
-    Map<String, Integer> writers = journalCheck(accounts, violations);
+    Map<String, Integer> writers =
+        journalCheck(cluster.cassandraContactPoints(), accounts, violations);
     for (String account : accounts) {
       JsonNode state = convergedState(cluster, live, account, timeout, violations);
       if (state == null) {
@@ -175,19 +178,19 @@ public final class InvariantChecker {
    * distinct writers (node incarnations, pekko-persistence-cassandra's writer_uuid) wrote to each
    * account, for the report.
    */
-  private static Map<String, Integer> journalCheck(List<String> accounts, List<String> violations) {
+  private static Map<String, Integer> journalCheck(
+      String contactPoints, List<String> accounts, List<String> violations) {
     Map<String, Integer> writersPerAccount = new LinkedHashMap<>();
-    try (CqlSession cql =
-        CqlSession.builder()
-            .addContactPoint(new InetSocketAddress("127.0.0.1", TestCassandra.instance().cqlPort()))
-            .withLocalDatacenter("datacenter1")
-            .build()) {
+    try (CqlSession cql = session(contactPoints)) {
       for (String account : accounts) {
+        // QUORUM, as the journal reads: with replicas, what a majority holds.
         List<Row> rows =
             cql.execute(
-                    "SELECT sequence_nr, writer_uuid FROM starfish.messages"
-                        + " WHERE persistence_id = ? AND partition_nr = 0",
-                    "account|" + account)
+                    SimpleStatement.newInstance(
+                            "SELECT sequence_nr, writer_uuid FROM starfish.messages"
+                                + " WHERE persistence_id = ? AND partition_nr = 0",
+                            "account|" + account)
+                        .setConsistencyLevel(DefaultConsistencyLevel.QUORUM))
                 .all();
         Set<String> writers = new HashSet<>();
         long expected = 1;
@@ -231,6 +234,18 @@ public final class InvariantChecker {
   }
 
   /** A random id prefix per scenario, so that scenarios never share an entity. */
+  /** A driver session on {@code contactPoints} ("host:port", comma-separated). */
+  static CqlSession session(String contactPoints) {
+    CqlSessionBuilder builder = CqlSession.builder().withLocalDatacenter("datacenter1");
+    for (String point : contactPoints.split(",")) {
+      int colon = point.lastIndexOf(':');
+      builder.addContactPoint(
+          new InetSocketAddress(
+              point.substring(0, colon).trim(), Integer.parseInt(point.substring(colon + 1))));
+    }
+    return builder.build();
+  }
+
   public static String uniquePrefix(String scenario) {
     return scenario + "-" + UUID.randomUUID().toString().substring(0, 6) + "-";
   }

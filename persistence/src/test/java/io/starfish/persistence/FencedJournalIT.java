@@ -203,6 +203,35 @@ class FencedJournalIT {
     assertThat(repliesB.receiveMessage(timeout)).isEqualTo(8L);
   }
 
+  /**
+   * Every conditional write times out at the client (the write profile's timeout is 1 ms) while
+   * Cassandra goes on and applies it, as when a Cassandra coordinator crashes or is slow: the
+   * outcome is unknown to the journal. A serial read settles it: each write is acknowledged and
+   * stored exactly once, in order. Without the settling, each of these writes fails.
+   */
+  @Test
+  void aWriteWithoutAnAnswerIsSettledByASerialReadAndStoredOnce() throws Exception {
+    Config hasty =
+        ConfigFactory.parseString(
+                "pekko.persistence.cassandra.write-profile = starfish-test-hasty\n"
+                    + "datastax-java-driver.profiles.starfish-test-hasty.basic.request {\n"
+                    + "  timeout = 1 ms\n"
+                    + "  consistency = QUORUM\n"
+                    + "}\n")
+            .withFallback(config());
+    nodeA = ActorTestKit.create("fence-hasty", hasty);
+    PersistenceId id = PersistenceId.of("fenced", "e3");
+    TestProbe<Long> replies = nodeA.createTestProbe();
+    ActorRef<Command> entity = nodeA.spawn(entity(id));
+    for (long n = 1; n <= 10; n++) {
+      entity.tell(new Add(n, replies.getRef()));
+      assertThat(replies.receiveMessage(Duration.ofSeconds(20))).isEqualTo(n);
+    }
+    assertThat(rows(id))
+        .extracting(r -> r.getLong("sequence_nr"))
+        .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+  }
+
   private List<Row> rows(PersistenceId id) {
     return rows(id, 0);
   }

@@ -19,6 +19,7 @@ import io.starfish.persistence.JournalWarmUp;
 import io.starfish.runtime.examples.Account;
 import io.starfish.runtime.examples.Counter;
 import io.starfish.runtime.examples.Transfer;
+import io.starfish.runtime.internal.CassandraConfig;
 import io.starfish.runtime.internal.ManagementReadiness;
 import io.starfish.runtime.internal.NodeLogging;
 import io.starfish.runtime.internal.NodeMetrics;
@@ -80,10 +81,17 @@ public final class StarfishNode {
       System.err.println("starfish: " + logFormat.get());
       System.exit(2);
     }
+    Config loaded;
+    try {
+      loaded = withStaticContactPoints(CassandraConfig.apply(ConfigFactory.load()));
+    } catch (IllegalArgumentException e) {
+      System.err.println("starfish: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
     // A node process exits when its ActorSystem has shut down (e.g. after SIGTERM or a leave).
     Config config =
-        ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on")
-            .withFallback(withStaticContactPoints(ConfigFactory.load()));
+        ConfigFactory.parseString("pekko.coordinated-shutdown.exit-jvm = on").withFallback(loaded);
     NodeSettings node = NodeSettings.create(config);
     NodeLogging.nameNode(node.host() + ":" + node.remotePort()); // before the first log line
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "starfish", config);

@@ -25,9 +25,10 @@ import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
- * A real, single-node Apache Cassandra started in a child JVM from the {@code cassandra-all} jars
- * of Maven Central, for dev mode and tests. Data and logs live in a folder the caller chooses, so a
- * second start on the same folder sees the same data.
+ * A real Apache Cassandra node started in a child JVM from the {@code cassandra-all} jars of Maven
+ * Central, for dev mode and tests: alone, or one of the ring of {@link EmbeddedCassandraCluster}.
+ * Data and logs live in a folder the caller chooses, so a second start on the same folder sees the
+ * same data.
  *
  * <p>{@link #start(Settings)} prints progress, returns once the CQL port answers, and fails with a
  * {@link CassandraStartException} that names the cause (port taken, too little memory, the process
@@ -51,6 +52,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
    * @param maxHeapMb -Xmx of the Cassandra JVM in MiB
    * @param startupTimeout how long to wait for the CQL port before giving up
    * @param progress receives human-readable progress lines
+   * @param ring the node's place in a ring of several nodes ({@link Ring#single} by default)
    */
   public record Settings(
       Path directory,
@@ -59,7 +61,8 @@ public final class EmbeddedCassandra implements AutoCloseable {
       int storagePort,
       int maxHeapMb,
       Duration startupTimeout,
-      Consumer<String> progress) {
+      Consumer<String> progress,
+      Ring ring) {
 
     /** Defaults: 127.0.0.1, CQL 9042, storage 7000, 512 MiB heap, 180 s timeout, stdout. */
     public static Settings in(Path directory) {
@@ -70,23 +73,86 @@ public final class EmbeddedCassandra implements AutoCloseable {
           7000,
           512,
           Duration.ofSeconds(180),
-          line -> System.out.println("[cassandra] " + line));
+          line -> System.out.println("[cassandra] " + line),
+          null);
+    }
+
+    public Settings {
+      if (ring == null) {
+        ring = Ring.single(host, storagePort);
+      }
     }
 
     public Settings withPorts(int cql, int storage) {
-      return new Settings(directory, host, cql, storage, maxHeapMb, startupTimeout, progress);
+      return new Settings(
+          directory, host, cql, storage, maxHeapMb, startupTimeout, progress, sameRingOr(storage));
+    }
+
+    public Settings withHost(String address) {
+      return new Settings(
+          directory, address, cqlPort, storagePort, maxHeapMb, startupTimeout, progress, null);
+    }
+
+    public Settings withDirectory(Path dir) {
+      return new Settings(
+          dir, host, cqlPort, storagePort, maxHeapMb, startupTimeout, progress, ring);
     }
 
     public Settings withMaxHeapMb(int mb) {
-      return new Settings(directory, host, cqlPort, storagePort, mb, startupTimeout, progress);
+      return new Settings(
+          directory, host, cqlPort, storagePort, mb, startupTimeout, progress, ring);
     }
 
     public Settings withStartupTimeout(Duration timeout) {
-      return new Settings(directory, host, cqlPort, storagePort, maxHeapMb, timeout, progress);
+      return new Settings(
+          directory, host, cqlPort, storagePort, maxHeapMb, timeout, progress, ring);
     }
 
     public Settings withProgress(Consumer<String> sink) {
-      return new Settings(directory, host, cqlPort, storagePort, maxHeapMb, startupTimeout, sink);
+      return new Settings(
+          directory, host, cqlPort, storagePort, maxHeapMb, startupTimeout, sink, ring);
+    }
+
+    public Settings withRing(Ring membership) {
+      return new Settings(
+          directory, host, cqlPort, storagePort, maxHeapMb, startupTimeout, progress, membership);
+    }
+
+    /** A single node's ring follows its storage port; a configured ring stays. */
+    private Ring sameRingOr(int storage) {
+      return ring.equals(Ring.single(host, storagePort)) ? Ring.single(host, storage) : ring;
+    }
+  }
+
+  /**
+   * A node's place in a ring.
+   *
+   * @param seeds "host:port" of the seed node(s), comma-separated, that a starting node gossips
+   *     with first
+   * @param initialToken this node's token (one token per node: the rings here are tiny, and even
+   *     spacing gives each node an equal share)
+   * @param replacesItself the node's data was lost: it takes over its own former place in the ring
+   *     and streams its data back from the replicas before it serves (replace_address_first_boot)
+   */
+  public record Ring(String seeds, String initialToken, boolean replacesItself) {
+
+    /** A ring of one: the node is its own seed. */
+    public static Ring single(String host, int storagePort) {
+      return new Ring(host + ":" + storagePort, "0", false);
+    }
+
+    /** Token {@code index} of {@code size} evenly spaced over Murmur3's range. */
+    public static String evenToken(int index, int size) {
+      java.math.BigInteger span = java.math.BigInteger.TWO.pow(64);
+      return java.math.BigInteger.valueOf(Long.MIN_VALUE)
+          .add(
+              span.multiply(java.math.BigInteger.valueOf(index))
+                  .divide(java.math.BigInteger.valueOf(size)))
+          .toString();
+    }
+
+    public Ring replacingItself() {
+      return new Ring(seeds, initialToken, true);
     }
   }
 
@@ -201,7 +267,9 @@ public final class EmbeddedCassandra implements AutoCloseable {
     if (!process.isAlive()) {
       return;
     }
-    settings.progress().accept("stopping Cassandra (pid " + process.pid() + ")");
+    settings
+        .progress()
+        .accept("stopping Cassandra on " + settings.host() + " (pid " + process.pid() + ")");
     long t0 = System.nanoTime();
     process.destroy();
     if (!waitQuietly(process, STOP_TIMEOUT)) {
@@ -225,6 +293,13 @@ public final class EmbeddedCassandra implements AutoCloseable {
   public void kill() {
     process.destroyForcibly();
     waitQuietly(process, Duration.ofSeconds(10));
+    settings
+        .progress()
+        .accept("killed Cassandra on " + settings.host() + " (kill -9, pid " + process.pid() + ")");
+  }
+
+  public Settings settings() {
+    return settings;
   }
 
   @Override
@@ -391,7 +466,10 @@ public final class EmbeddedCassandra implements AutoCloseable {
             "# Written by Starfish's EmbeddedCassandra at every start; edits are overwritten.",
             "cluster_name: starfish-embedded",
             "num_tokens: 1",
-            "initial_token: 0",
+            "initial_token: " + s.ring().initialToken(),
+            // The nodes of a new ring start empty: there is nothing to stream, so no bootstrap.
+            // A node that replaces itself after losing its data streams it back (bootstrap).
+            "auto_bootstrap: " + s.ring().replacesItself(),
             "partitioner: org.apache.cassandra.dht.Murmur3Partitioner",
             "endpoint_snitch: SimpleSnitch",
             // A write is acknowledged only once its commit-log section is synced. With
@@ -404,7 +482,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
             "seed_provider:",
             "  - class_name: org.apache.cassandra.locator.SimpleSeedProvider",
             "    parameters:",
-            "      - seeds: \"" + s.host() + ":" + s.storagePort() + "\"",
+            "      - seeds: \"" + s.ring().seeds() + "\"",
             "listen_address: " + s.host(),
             "rpc_address: " + s.host(),
             "storage_port: " + s.storagePort(),
@@ -456,9 +534,14 @@ public final class EmbeddedCassandra implements AutoCloseable {
     cmd.add("-Dcassandra.logdir=" + dir.resolve("logs"));
     cmd.add("-Dlogback.configurationFile=" + dir.resolve("logback.xml"));
     cmd.add("-Dcassandra-foreground=yes");
-    // Single node: nothing to gossip with, so skip the waits meant for multi-node rings.
+    // The rings here are one to three nodes on one host: gossip settles at once, so skip the
+    // waits meant for large rings. A node replacing itself must first hear the ring's view of
+    // it, which takes a few gossip rounds.
     cmd.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
-    cmd.add("-Dcassandra.ring_delay_ms=1000");
+    cmd.add("-Dcassandra.ring_delay_ms=" + (s.ring().replacesItself() ? 5000 : 1000));
+    if (s.ring().replacesItself()) {
+      cmd.add("-Dcassandra.replace_address_first_boot=" + s.host());
+    }
     cmd.add("-Dcassandra.superuser_setup_delay_ms=0");
     cmd.add("-Dio.netty.tryReflectionSetAccessible=true");
     cmd.add("-Djdk.attach.allowAttachSelf=true");

@@ -22,6 +22,7 @@ final class FenceStatements {
       PreparedStatement fenceIfEqual,
       PreparedStatement fenceIfAbsent,
       PreparedStatement readFence,
+      PreparedStatement readEvent,
       PreparedStatement insertPersistenceId) {}
 
   static CompletionStage<Void> ensureFenceColumn(CqlSession cql, String table) {
@@ -94,6 +95,13 @@ final class FenceStatements {
                 + " FROM "
                 + table
                 + " WHERE persistence_id = ? AND partition_nr = ? LIMIT 1");
+    CompletionStage<PreparedStatement> event =
+        cql.prepareAsync(
+            "SELECT writer_uuid, "
+                + FencedCassandraJournal.FENCE_COLUMN
+                + " FROM "
+                + table
+                + " WHERE persistence_id = ? AND partition_nr = ? AND sequence_nr = ? LIMIT 1");
     CompletionStage<PreparedStatement> persistenceIds =
         cql.prepareAsync("INSERT INTO " + allPersistenceIdsTable + " (persistence_id) VALUES (?)");
     return insert.thenCompose(
@@ -104,7 +112,9 @@ final class FenceStatements {
                         a ->
                             read.thenCompose(
                                 r ->
-                                    persistenceIds.thenApply(
-                                        p -> new Prepared(cql, i, e, a, r, p))))));
+                                    event.thenCompose(
+                                        ev ->
+                                            persistenceIds.thenApply(
+                                                p -> new Prepared(cql, i, e, a, r, ev, p)))))));
   }
 }

@@ -1,6 +1,5 @@
 package io.starfish.persistence.internal;
 
-import com.datastax.oss.driver.api.core.cql.AsyncResultSet;
 import com.datastax.oss.driver.api.core.cql.BatchStatement;
 import com.datastax.oss.driver.api.core.cql.BatchStatementBuilder;
 import com.datastax.oss.driver.api.core.cql.BatchType;
@@ -51,8 +50,9 @@ import scala.util.Try;
  * starfish_fence = first - 1}. Cassandra checks and applies it atomically, so of two writers that
  * both read sequence number n, exactly one appends n + 1. The loser's write is rejected (nothing
  * stored); Pekko then fails the entity, which restarts, recovers the winner's events and goes on
- * from there. A write whose outcome is unknown (a timeout) fails the whole request, as Pekko's
- * journal contract asks.
+ * from there. A write that gets no answer (a timeout, its Cassandra coordinator crashed) is settled
+ * by a serial read ({@link UnansweredWrites}); one whose outcome stays unknown fails the whole
+ * request, as Pekko's journal contract asks.
  *
  * <p>Partitions: pekko-persistence-cassandra starts a new partition every {@code
  * target-partition-size} events. The first write into a new partition checks the previous
@@ -75,6 +75,12 @@ public final class FencedCassandraJournal extends CassandraJournal {
 
   private static final String SHARED_CONFIG_PATH = "pekko.persistence.cassandra";
 
+  /**
+   * The serial read that settles a write without an answer may have to finish a Paxos round first;
+   * it gets more than the write's own timeout (2 s), whatever that is set to.
+   */
+  private static final java.time.Duration SETTLE_READ_TIMEOUT = java.time.Duration.ofSeconds(5);
+
   private final CassandraSession session;
   private final Serialization serialization;
   private final String table;
@@ -85,6 +91,7 @@ public final class FencedCassandraJournal extends CassandraJournal {
   private final String writeProfile;
   private final Map<String, CompletableFuture<?>> writesInProgress = new ConcurrentHashMap<>();
   private volatile CompletionStage<FenceStatements.Prepared> statements;
+  private final UnansweredWrites unanswered;
 
   public FencedCassandraJournal(Config config, String configPath) {
     super(config, configPath);
@@ -113,6 +120,7 @@ public final class FencedCassandraJournal extends CassandraJournal {
         };
     this.writeProfile =
         context().system().settings().config().getString(SHARED_CONFIG_PATH + ".write-profile");
+    this.unanswered = new UnansweredWrites(writeProfile);
   }
 
   /**
@@ -195,6 +203,7 @@ public final class FencedCassandraJournal extends CassandraJournal {
       FenceStatements.Prepared s, String persistenceId, List<PersistentRepr> events) {
     long first = events.get(0).sequenceNr();
     long last = events.get(events.size() - 1).sequenceNr();
+    String writer = events.get(events.size() - 1).writerUuid();
     long previous = first - 1;
     long partition = partitionNr(last);
     if (partition - partitionNr(first) > 1) {
@@ -215,7 +224,8 @@ public final class FencedCassandraJournal extends CassandraJournal {
             return CompletableFuture.completedFuture(refused);
           }
           boolean ifAbsent = newPartition;
-          return conditionalWrite(s, rows, persistenceId, partition, previous, last, ifAbsent)
+          return conditionalWrite(
+                  s, rows, persistenceId, partition, previous, last, writer, ifAbsent)
               .thenCompose(
                   current -> {
                     if (current == null) {
@@ -225,7 +235,7 @@ public final class FencedCassandraJournal extends CassandraJournal {
                     if (current.isEmpty() && !ifAbsent) {
                       // A partition written before fencing was on: its first fenced write.
                       return conditionalWrite(
-                              s, rows, persistenceId, partition, previous, last, true)
+                              s, rows, persistenceId, partition, previous, last, writer, true)
                           .thenApply(
                               again -> again == null ? null : refusal(persistenceId, first, again));
                     }
@@ -261,6 +271,7 @@ public final class FencedCassandraJournal extends CassandraJournal {
       long partition,
       long previous,
       long last,
+      String writer,
       boolean ifAbsent) {
     BatchStatementBuilder batch = new BatchStatementBuilder(rows.build());
     batch.addStatement(
@@ -271,16 +282,10 @@ public final class FencedCassandraJournal extends CassandraJournal {
         batch.build().setExecutionProfileName(writeProfile).setIdempotent(false);
     return s.cql()
         .executeAsync(statement)
-        .thenApply(
-            (AsyncResultSet rs) -> {
-              if (rs.wasApplied()) {
-                return null;
-              }
-              Row row = rs.one();
-              return row == null || row.isNull(FENCE_COLUMN)
-                  ? Optional.<Long>empty()
-                  : Optional.of(row.getLong(FENCE_COLUMN));
-            });
+        .thenApply(UnansweredWrites::fenceFound)
+        .exceptionallyCompose(
+            failure ->
+                unanswered.settle(s, statement, persistenceId, partition, last, writer, failure));
   }
 
   /** Before the first write into a new partition: the previous one must end at our state. */

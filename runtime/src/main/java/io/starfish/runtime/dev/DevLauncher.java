@@ -3,6 +3,7 @@ package io.starfish.runtime.dev;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.persistence.embedded.CassandraStartException;
 import io.starfish.persistence.embedded.EmbeddedCassandra;
+import io.starfish.persistence.embedded.EmbeddedCassandraCluster;
 import io.starfish.sharding.internal.Json;
 import java.io.IOException;
 import java.net.Socket;
@@ -61,14 +62,23 @@ public final class DevLauncher {
   private final CountDownLatch stopped = new CountDownLatch(1);
   private final HttpClient client =
       HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(1)).build();
-  private volatile EmbeddedCassandra cassandra;
+  private final int cassandraNodes;
+  private volatile EmbeddedCassandraCluster cassandra;
+  private final java.util.Set<Integer> cassandraDownReported = new java.util.HashSet<>();
   private volatile boolean stopping;
   private String adminToken;
   private String contactPoints;
   private String contactPoint;
 
-  DevLauncher(Path home, int nodeCount, int nodeHeapMb, boolean join, boolean selfHeal) {
+  DevLauncher(
+      Path home,
+      int nodeCount,
+      int nodeHeapMb,
+      boolean join,
+      boolean selfHeal,
+      int cassandraNodes) {
     this.home = home;
+    this.cassandraNodes = cassandraNodes;
     this.nodeCount = nodeCount;
     this.nodeHeapMb = nodeHeapMb;
     this.join = join;
@@ -80,10 +90,13 @@ public final class DevLauncher {
     int heap = 384;
     boolean join = false;
     boolean selfHeal = true;
+    int cassandraNodes = 1;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--nodes" -> nodes = Integer.parseInt(value(args, ++i, "--nodes"));
         case "--node-heap-mb" -> heap = Integer.parseInt(value(args, ++i, "--node-heap-mb"));
+        case "--cassandra-nodes" ->
+            cassandraNodes = Integer.parseInt(value(args, ++i, "--cassandra-nodes"));
         case "--join" -> join = true;
         case "--no-self-heal" -> selfHeal = false;
         case "--no-build" -> {
@@ -104,8 +117,13 @@ public final class DevLauncher {
       System.err.println("--nodes must be between 1 and " + MAX_NODES);
       System.exit(2);
     }
+    if (cassandraNodes < 1 || cassandraNodes > MAX_CASSANDRA_NODES) {
+      System.err.println("--cassandra-nodes must be between 1 and " + MAX_CASSANDRA_NODES);
+      System.exit(2);
+    }
     DevLauncher launcher =
-        new DevLauncher(Path.of(".starfish").toAbsolutePath(), nodes, heap, join, selfHeal);
+        new DevLauncher(
+            Path.of(".starfish").toAbsolutePath(), nodes, heap, join, selfHeal, cassandraNodes);
     Runtime.getRuntime().addShutdownHook(new Thread(launcher::stop, "starfish-dev-stop"));
     try {
       if (join) {
@@ -127,14 +145,21 @@ public final class DevLauncher {
     return args[i];
   }
 
+  /** Loopback addresses 127.0.0.1 .. 127.0.0.N, one Cassandra node each. */
+  private static final int MAX_CASSANDRA_NODES = 5;
+
   /** Shards per entity type of dev data written before the number was recorded. */
   private static final int LEGACY_NUMBER_OF_SHARDS = 100;
 
   private static void usage() {
     System.out.println(
-        "usage: ./starfish dev [--nodes N] [--node-heap-mb MB] [--no-self-heal] [--no-build]\n"
-            + "       ./starfish dev --join [--node-heap-mb MB] [--no-build]\n"
+        "usage: ./starfish dev [--nodes N] [--cassandra-nodes C] [--node-heap-mb MB]"
+            + " [--no-self-heal] [--no-build]\n"
+            + "       ./starfish dev --join [--cassandra-nodes C] [--node-heap-mb MB] [--no-build]\n"
             + "  starts an embedded Cassandra and N Starfish nodes (default 3) on 127.0.0.1;\n"
+            + "  --cassandra-nodes C (default 1) starts a ring of C Cassandra nodes on 127.0.0.1..C\n"
+            + "  (CQL 9042 on each) with keyspaces replicated min(C, 3) times, data in\n"
+            + "  .starfish/cassandra-C-nodes/;\n"
             + "  node i serves HTTP on 8079+i and cluster remoting on 25519+i (bootstrap: 8557+i); a node process\n"
             + "  that dies is restarted (unless --no-self-heal); Ctrl-C stops all.\n"
             + "  --join starts one more node that joins the cluster of a running ./starfish dev.");
@@ -145,8 +170,10 @@ public final class DevLauncher {
     Files.createDirectories(home.resolve("logs"));
     say("Starfish dev: " + nodeCount + " node(s), state in " + home);
     checkShardLayout();
-    cassandra = EmbeddedCassandra.start(EmbeddedCassandra.Settings.in(home.resolve("cassandra")));
-    contactPoint = cassandra.contactPoint();
+    cassandra =
+        EmbeddedCassandraCluster.start(
+            EmbeddedCassandra.Settings.in(cassandraHome()), cassandraNodes);
+    contactPoint = cassandra.contactPointList();
     contactPoints = contactPoints(Math.min(nodeCount, 3));
     adminToken = newAdminToken();
     for (int index = 1; index <= nodeCount && !stopping; index++) {
@@ -185,7 +212,7 @@ public final class DevLauncher {
     int configured =
         com.typesafe.config.ConfigFactory.load().getInt("pekko.cluster.sharding.number-of-shards");
     Path record = home.resolve("number-of-shards");
-    boolean hasData = Files.isDirectory(home.resolve("cassandra"));
+    boolean hasData = Files.isDirectory(cassandraHome());
     int stored;
     if (Files.exists(record)) {
       stored = Integer.parseInt(Files.readString(record).trim());
@@ -225,7 +252,10 @@ public final class DevLauncher {
               + "); start one first");
     }
     adminToken = Files.readString(tokenFile).strip();
-    contactPoint = "127.0.0.1:" + DEFAULT_CQL_PORT;
+    contactPoint =
+        IntStream.rangeClosed(1, cassandraNodes)
+            .mapToObj(i -> EmbeddedCassandraCluster.address(i) + ":" + DEFAULT_CQL_PORT)
+            .collect(Collectors.joining(","));
     contactPoints = contactPoints(3);
     int index =
         IntStream.rangeClosed(1, MAX_NODES)
@@ -243,6 +273,13 @@ public final class DevLauncher {
     printTable();
     say("Ctrl-C makes this node leave the cluster gracefully");
     watchProcesses();
+  }
+
+  /** Where the Cassandra data lives: the single node's folder, or one per ring size. */
+  private Path cassandraHome() {
+    return cassandraNodes == 1
+        ? home.resolve("cassandra")
+        : home.resolve("cassandra-" + cassandraNodes + "-nodes");
   }
 
   /** The management endpoints of the first {@code count} nodes: the bootstrap contact points. */
@@ -273,6 +310,8 @@ public final class DevLauncher {
         new java.util.HashMap<>(
             NodeProcess.bootstrapEnvironment(BASE_MANAGEMENT_PORT + index - 1, contactPoints));
     env.put("STARFISH_ADMIN_TOKEN", adminToken);
+    // Every event on min(C, 3) Cassandra nodes: a ring of three or more survives losing one.
+    env.put("STARFISH_CASSANDRA_REPLICATION_FACTOR", Integer.toString(Math.min(cassandraNodes, 3)));
     NodeProcess node =
         NodeProcess.start(
             index,
@@ -403,16 +442,20 @@ public final class DevLauncher {
     say(
         String.format(
             "%-6s %-8s %-18s %-24s %-8s %s", "node", "pid", "remoting", "http", "rss", "member"));
-    if (cassandra != null) {
-      say(
-          String.format(
-              "%-6s %-8s %-18s %-24s %-8s %s",
-              "cass",
-              cassandra.pid(),
-              "-",
-              "cql " + cassandra.contactPoint(),
-              rss(cassandra.pid()),
-              "-"));
+    EmbeddedCassandraCluster ring = cassandra;
+    for (int i = 1; ring != null && i <= ring.size(); i++) {
+      EmbeddedCassandra node = ring.node(i);
+      if (node != null) {
+        say(
+            String.format(
+                "%-6s %-8s %-18s %-24s %-8s %s",
+                ring.size() == 1 ? "cass" : "cass" + i,
+                node.pid(),
+                "-",
+                "cql " + node.contactPoint(),
+                rss(node.pid()),
+                "-"));
+      }
     }
     List<NodeProcess> snapshot;
     synchronized (nodes) {
@@ -481,12 +524,47 @@ public final class DevLauncher {
       if (!replace.isEmpty()) {
         replace(replace);
       }
-      if (cassandra != null && !cassandra.isRunning()) {
-        say("Cassandra exited; see " + cassandra.logFile() + ". Stopping.");
-        System.exit(1);
-      }
+      watchCassandra();
       if (stopped.await(500, TimeUnit.MILLISECONDS)) {
         return;
+      }
+    }
+  }
+
+  /**
+   * A single Cassandra that exits ends the dev cluster (nothing can be stored). In a ring, a node
+   * that exits is reported and, with self-healing, started again on its data; the others serve
+   * meanwhile (QUORUM needs two of three).
+   */
+  private void watchCassandra() {
+    EmbeddedCassandraCluster ring = cassandra;
+    if (ring == null || stopping) {
+      return;
+    }
+    for (int i = 1; i <= ring.size(); i++) {
+      if (ring.node(i) != null) {
+        cassandraDownReported.remove(i);
+        continue;
+      }
+      String address = EmbeddedCassandraCluster.address(i);
+      if (ring.size() == 1) {
+        say(
+            "Cassandra exited; see "
+                + cassandraHome().resolve("logs/cassandra.out")
+                + ". Stopping.");
+        System.exit(1);
+      }
+      if (!selfHeal) {
+        if (cassandraDownReported.add(i)) {
+          say("Cassandra node " + address + " is down (--no-self-heal: not restarted)");
+        }
+        continue;
+      }
+      say("Cassandra node " + address + " is down; starting it again on its data");
+      try {
+        ring.start(i);
+      } catch (RuntimeException e) {
+        say("Cassandra node " + address + " did not start: " + e.getMessage());
       }
     }
   }
@@ -579,7 +657,7 @@ public final class DevLauncher {
       }
     }
     if (cassandra != null) {
-      cassandra.stop();
+      cassandra.close();
     }
     stopped.countDown();
     say("stopped");

@@ -62,11 +62,11 @@ public final class NodeProcess {
       int remotePort,
       int httpPort,
       String seedNodes,
-      String cassandraContactPoint,
+      String cassandraContactPoints,
       int heapMb,
       Path logFile) {
     return start(
-        index, remotePort, httpPort, seedNodes, cassandraContactPoint, heapMb, logFile, Map.of());
+        index, remotePort, httpPort, seedNodes, cassandraContactPoints, heapMb, logFile, Map.of());
   }
 
   /**
@@ -78,7 +78,7 @@ public final class NodeProcess {
       int remotePort,
       int httpPort,
       String seedNodes,
-      String cassandraContactPoint,
+      String cassandraContactPoints,
       int heapMb,
       Path logFile,
       Map<String, String> extraEnvironment) {
@@ -87,7 +87,7 @@ public final class NodeProcess {
         remotePort,
         httpPort,
         seedNodes,
-        cassandraContactPoint,
+        cassandraContactPoints,
         heapMb,
         logFile,
         extraEnvironment,
@@ -103,7 +103,7 @@ public final class NodeProcess {
       int remotePort,
       int httpPort,
       String seedNodes,
-      String cassandraContactPoint,
+      String cassandraContactPoints,
       int heapMb,
       Path logFile,
       Map<String, String> extraEnvironment,
@@ -131,7 +131,7 @@ public final class NodeProcess {
     env.put("STARFISH_REMOTE_PORT", Integer.toString(remotePort));
     env.put("STARFISH_HTTP_PORT", Integer.toString(httpPort));
     env.put("STARFISH_SEED_NODES", seedNodes);
-    env.put("STARFISH_CASSANDRA_CONTACT_POINT", cassandraContactPoint);
+    env.put("STARFISH_CASSANDRA_CONTACT_POINTS", cassandraContactPoints);
     env.putAll(extraEnvironment);
     try {
       Files.createDirectories(logFile.getParent());

@@ -1,0 +1,217 @@
+package io.starfish.persistence.embedded;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * A ring of {@link EmbeddedCassandra} nodes on one machine: node {@code i} (1-based) listens on
+ * 127.0.0.{@code i}, every node on the same CQL and storage ports, with its data under {@code
+ * <directory>/node-<i>}. Node 1 is the seed. The nodes start one after another (a node joins a ring
+ * whose members are up), each with its own token, evenly spaced.
+ *
+ * <p>A ring of one is exactly the single node of {@link EmbeddedCassandra} at 127.0.0.1 in {@code
+ * directory} itself, so dev data of a single node stays where it was.
+ *
+ * <p>For fault tests: {@link #kill(int)} ({@code kill -9}), {@link #start(int)} on the same data,
+ * and {@link #wipeAndReplace(int)}: the node comes back without its data and streams it back from
+ * the other replicas.
+ */
+public final class EmbeddedCassandraCluster implements AutoCloseable {
+
+  private final List<EmbeddedCassandra.Settings> settings;
+  private final EmbeddedCassandra[] nodes;
+
+  private EmbeddedCassandraCluster(List<EmbeddedCassandra.Settings> settings) {
+    this.settings = settings;
+    this.nodes = new EmbeddedCassandra[settings.size()];
+  }
+
+  /**
+   * Starts {@code size} nodes from {@code template} (its directory, ports, heap, timeout and
+   * progress; its host is replaced by 127.0.0.i). Returns once every node answers CQL; if one fails
+   * to start, the ones already up are stopped.
+   */
+  public static EmbeddedCassandraCluster start(EmbeddedCassandra.Settings template, int size) {
+    EmbeddedCassandraCluster cluster = new EmbeddedCassandraCluster(plan(template, size));
+    try {
+      for (int i = 1; i <= size; i++) {
+        cluster.start(i);
+      }
+      return cluster;
+    } catch (RuntimeException e) {
+      cluster.close();
+      throw e;
+    }
+  }
+
+  /** The settings of each node of a ring of {@code size}. */
+  static List<EmbeddedCassandra.Settings> plan(EmbeddedCassandra.Settings template, int size) {
+    if (size < 1 || size > 9) {
+      throw new IllegalArgumentException("a ring of 1 to 9 nodes, not " + size);
+    }
+    if (size == 1) {
+      return List.of(template.withHost("127.0.0.1"));
+    }
+    String seed = address(1) + ":" + template.storagePort();
+    List<EmbeddedCassandra.Settings> plan = new ArrayList<>();
+    for (int i = 1; i <= size; i++) {
+      String host = address(i);
+      plan.add(
+          template
+              .withHost(host)
+              .withDirectory(template.directory().resolve("node-" + i))
+              .withRing(
+                  new EmbeddedCassandra.Ring(
+                      seed, EmbeddedCassandra.Ring.evenToken(i - 1, size), false))
+              .withProgress(line -> template.progress().accept(host + ": " + line)));
+    }
+    return List.copyOf(plan);
+  }
+
+  /** The loopback address of node {@code index} (1-based). */
+  public static String address(int index) {
+    return "127.0.0." + index;
+  }
+
+  public int size() {
+    return nodes.length;
+  }
+
+  /** "host:port" of every node, for the driver's contact points. */
+  public List<String> contactPoints() {
+    return settings.stream().map(s -> s.host() + ":" + s.cqlPort()).toList();
+  }
+
+  /** The same, comma-separated (STARFISH_CASSANDRA_CONTACT_POINTS). */
+  public String contactPointList() {
+    return String.join(",", contactPoints());
+  }
+
+  /** The running node {@code index} (1-based), or null if it is not running. */
+  public synchronized EmbeddedCassandra node(int index) {
+    EmbeddedCassandra node = nodes[index - 1];
+    return node != null && node.isRunning() ? node : null;
+  }
+
+  /** Starts node {@code index} (1-based) on its data, if it is not running. */
+  public synchronized EmbeddedCassandra start(int index) {
+    EmbeddedCassandra node = node(index);
+    if (node == null) {
+      node = EmbeddedCassandra.start(settings.get(index - 1));
+      nodes[index - 1] = node;
+    }
+    return node;
+  }
+
+  /** {@code kill -9} of node {@code index}: no flush, no clean commit-log close. */
+  public synchronized void kill(int index) {
+    EmbeddedCassandra node = node(index);
+    if (node != null) {
+      node.kill();
+    }
+    nodes[index - 1] = null;
+  }
+
+  /** Graceful stop of node {@code index}. */
+  public synchronized void stop(int index) {
+    EmbeddedCassandra node = node(index);
+    if (node != null) {
+      node.stop();
+    }
+    nodes[index - 1] = null;
+  }
+
+  /**
+   * Node {@code index} loses its disk: it is killed, its data, commit log and hints are deleted,
+   * and it starts again in its own former place in the ring, streaming its data back from the other
+   * replicas before it serves (Cassandra's replace_address_first_boot). Needs a ring of at least
+   * two with the keyspaces replicated.
+   */
+  public synchronized EmbeddedCassandra wipeAndReplace(int index) {
+    if (nodes.length < 2) {
+      throw new IllegalStateException("a single node cannot be replaced: nothing to stream from");
+    }
+    EmbeddedCassandra.Settings node = settings.get(index - 1);
+    String downLine = "/" + node.host() + ":" + node.storagePort() + " is now DOWN";
+    java.util.Map<Integer, Long> downLinesBefore = new java.util.HashMap<>();
+    for (int i = 1; i <= nodes.length; i++) {
+      if (i != index && node(i) != null) {
+        downLinesBefore.put(i, count(node(i).logFile(), downLine));
+      }
+    }
+    kill(index);
+    // Cassandra refuses to replace a node that the ring still sees alive (the replacement's
+    // gossip with the seeds fails), as after a real disk loss the others notice first.
+    awaitSeenDown(node, downLine, downLinesBefore);
+    for (String dir : List.of("data", "commitlog", "hints", "saved_caches", "cdc_raw")) {
+      deleteRecursively(node.directory().resolve(dir));
+    }
+    node.progress().accept("data of " + node.host() + " wiped; it replaces itself");
+    EmbeddedCassandra replaced =
+        EmbeddedCassandra.start(node.withRing(node.ring().replacingItself()));
+    nodes[index - 1] = replaced;
+    return replaced;
+  }
+
+  /** Stops every running node, the last one first. */
+  @Override
+  public synchronized void close() {
+    for (int i = nodes.length; i >= 1; i--) {
+      stop(i);
+    }
+  }
+
+  private void awaitSeenDown(
+      EmbeddedCassandra.Settings node, String downLine, java.util.Map<Integer, Long> before) {
+    long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      boolean seen = true;
+      for (var entry : before.entrySet()) {
+        EmbeddedCassandra other = node(entry.getKey());
+        if (other != null && count(other.logFile(), downLine) <= entry.getValue()) {
+          seen = false;
+        }
+      }
+      if (seen) {
+        return;
+      }
+      if (System.nanoTime() > deadline) {
+        throw new CassandraStartException(
+            "the other nodes did not see " + node.host() + " down within 60 s");
+      }
+      try {
+        Thread.sleep(200); // poll interval of the other nodes' logs
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new CassandraStartException("interrupted waiting for " + node.host() + " down", e);
+      }
+    }
+  }
+
+  private static long count(Path logFile, String line) {
+    try (Stream<String> lines = Files.lines(logFile, java.nio.charset.StandardCharsets.UTF_8)) {
+      return lines.filter(l -> l.contains(line)).count();
+    } catch (IOException | UncheckedIOException e) {
+      return 0;
+    }
+  }
+
+  private static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) {
+      return;
+    }
+    try (Stream<Path> paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
+        Files.delete(path);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot delete " + dir, e);
+    }
+  }
+}
