@@ -3,6 +3,7 @@ package io.starfish.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.starfish.http.internal.RequestBodies;
 import io.starfish.http.internal.TransportBlackhole;
 import io.starfish.sharding.EntityIds;
 import io.starfish.sharding.internal.Json;
@@ -26,7 +27,6 @@ import org.apache.pekko.http.javadsl.model.headers.Connection;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import org.slf4j.Logger;
@@ -127,40 +127,42 @@ public final class AdminRoutes extends AllDirectives {
                 Problem.unsupportedMediaType(entity.getContentType().mediaType())
                     .toResponse(instance, settings.retryAfterSeconds()));
           }
-          return withSizeLimit(
+          return RequestBodies.text(
+              entity,
               settings.maxBodyBytes(),
+              body -> {
+                List<Address> peers;
+                try {
+                  peers = parsePeers(body);
+                } catch (IllegalArgumentException e) {
+                  return complete(
+                      Problem.of("invalid-request", "Invalid request", 400, e.getMessage())
+                          .toResponse(instance, settings.retryAfterSeconds()));
+                }
+                try {
+                  for (Address peer : peers) {
+                    blackhole.cut(peer);
+                  }
+                } catch (Exception e) {
+                  log.error("admin request: cutting {} failed", peers, e);
+                  return complete(
+                      Problem.of(
+                              "internal-error",
+                              "Internal error",
+                              500,
+                              "cutting the traffic failed: " + e)
+                          .toResponse(instance, settings.retryAfterSeconds()));
+                }
+                log.warn(
+                    "admin request: cluster traffic to and from {} is now DROPPED (chaos"
+                        + " action; DELETE /api/v1/admin/partition heals it)",
+                    peers);
+                return complete(partitionAnswer("cut", blackhole.cutPeers()));
+              },
               () ->
-                  entity(
-                      Unmarshaller.entityToString(),
-                      body -> {
-                        List<Address> peers;
-                        try {
-                          peers = parsePeers(body);
-                        } catch (IllegalArgumentException e) {
-                          return complete(
-                              Problem.of("invalid-request", "Invalid request", 400, e.getMessage())
-                                  .toResponse(instance, settings.retryAfterSeconds()));
-                        }
-                        try {
-                          for (Address peer : peers) {
-                            blackhole.cut(peer);
-                          }
-                        } catch (Exception e) {
-                          log.error("admin request: cutting {} failed", peers, e);
-                          return complete(
-                              Problem.of(
-                                      "internal-error",
-                                      "Internal error",
-                                      500,
-                                      "cutting the traffic failed: " + e)
-                                  .toResponse(instance, settings.retryAfterSeconds()));
-                        }
-                        log.warn(
-                            "admin request: cluster traffic to and from {} is now DROPPED (chaos"
-                                + " action; DELETE /api/v1/admin/partition heals it)",
-                            peers);
-                        return complete(partitionAnswer("cut", blackhole.cutPeers()));
-                      }));
+                  complete(
+                      Problem.payloadTooLarge(settings.maxBodyBytes())
+                          .toResponse(instance, settings.retryAfterSeconds())));
         });
   }
 

@@ -3,6 +3,7 @@ package io.starfish.http;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.starfish.http.internal.RequestBodies;
 import io.starfish.http.internal.ResendingAsk;
 import io.starfish.sharding.CommandCodec;
 import io.starfish.sharding.EntityDefinition;
@@ -26,7 +27,6 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -156,41 +156,41 @@ public final class EntityRoutes extends AllDirectives {
                 Problem.unsupportedMediaType(entity.getContentType().mediaType())
                     .toResponse(instance, settings.retryAfterSeconds()));
           }
-          return withSizeLimit(
+          return RequestBodies.text(
+              entity,
               settings.maxBodyBytes(),
+              body -> {
+                JsonNode json;
+                try {
+                  json = Json.COMMANDS.readTree(body);
+                } catch (JsonProcessingException e) {
+                  log.debug("malformed JSON for {}/{}: {}", type, id, e.getOriginalMessage());
+                  return complete(
+                      Problem.invalidJson(
+                              "the body is not valid JSON: "
+                                  + e.getOriginalMessage().lines().findFirst().orElse(""))
+                          .toResponse(instance, settings.retryAfterSeconds()));
+                }
+                CommandCodec.Decoded decoded = definition.commands().decode(json);
+                if (!decoded.ok()) {
+                  log.debug("invalid command for {}/{}: {}", type, id, decoded.error());
+                  return complete(
+                      Problem.invalidCommand(decoded.error())
+                          .toResponse(instance, settings.retryAfterSeconds()));
+                }
+                CompletionStage<HttpResponse> response =
+                    ask(
+                        type,
+                        id,
+                        instance,
+                        key.isPresent(),
+                        replyTo -> new EntityMessage.Execute(json, key.orElse(null), replyTo));
+                return completeWithFuture(response);
+              },
               () ->
-                  entity(
-                      Unmarshaller.entityToString(),
-                      body -> {
-                        JsonNode json;
-                        try {
-                          json = Json.COMMANDS.readTree(body);
-                        } catch (JsonProcessingException e) {
-                          log.debug(
-                              "malformed JSON for {}/{}: {}", type, id, e.getOriginalMessage());
-                          return complete(
-                              Problem.invalidJson(
-                                      "the body is not valid JSON: "
-                                          + e.getOriginalMessage().lines().findFirst().orElse(""))
-                                  .toResponse(instance, settings.retryAfterSeconds()));
-                        }
-                        CommandCodec.Decoded decoded = definition.commands().decode(json);
-                        if (!decoded.ok()) {
-                          log.debug("invalid command for {}/{}: {}", type, id, decoded.error());
-                          return complete(
-                              Problem.invalidCommand(decoded.error())
-                                  .toResponse(instance, settings.retryAfterSeconds()));
-                        }
-                        CompletionStage<HttpResponse> response =
-                            ask(
-                                type,
-                                id,
-                                instance,
-                                key.isPresent(),
-                                replyTo ->
-                                    new EntityMessage.Execute(json, key.orElse(null), replyTo));
-                        return completeWithFuture(response);
-                      }));
+                  complete(
+                      Problem.payloadTooLarge(settings.maxBodyBytes())
+                          .toResponse(instance, settings.retryAfterSeconds())));
         });
   }
 

@@ -39,6 +39,15 @@ public record Problem(String kind, String title, int status, String detail, Obje
     return new Problem(kind, title, status, detail, null);
   }
 
+  /** 413 for a request body over the configured limit ({@code starfish.http.max-body-size}). */
+  public static Problem payloadTooLarge(long maxBodyBytes) {
+    return of(
+        "payload-too-large",
+        "Content Too Large",
+        413,
+        "the request body is larger than the limit of " + maxBodyBytes + " bytes");
+  }
+
   /** 415 for a body that is not application/json (the entity and admin routes take only JSON). */
   public static Problem unsupportedMediaType(Object mediaType) {
     return of(

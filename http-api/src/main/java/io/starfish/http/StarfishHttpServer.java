@@ -1,5 +1,6 @@
 package io.starfish.http;
 
+import io.starfish.http.internal.RequestBodies;
 import io.starfish.supervision.StarfishMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -47,7 +48,8 @@ public final class StarfishHttpServer extends AllDirectives {
                       Problem.internal().toResponse(null, settings.retryAfterSeconds()));
                 })
             .build();
-    return d.handleExceptions(exceptions, () -> d.handleRejections(rejections, () -> routes));
+    return RequestBodies.drainingUnread(
+        () -> d.handleExceptions(exceptions, () -> d.handleRejections(rejections, () -> routes)));
   }
 
   /**
