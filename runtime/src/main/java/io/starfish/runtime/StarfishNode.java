@@ -16,9 +16,6 @@ import io.starfish.http.SagaRoutes;
 import io.starfish.persistence.JournalCircuit;
 import io.starfish.persistence.JournalSchema;
 import io.starfish.persistence.JournalWarmUp;
-import io.starfish.runtime.examples.Account;
-import io.starfish.runtime.examples.Counter;
-import io.starfish.runtime.examples.Transfer;
 import io.starfish.runtime.internal.CassandraConfig;
 import io.starfish.runtime.internal.ManagementReadiness;
 import io.starfish.runtime.internal.NodeLogging;
@@ -54,15 +51,12 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A Starfish node: joins the cluster, starts sharding of every registered entity type, and serves
- * the HTTP API. {@link #main} is thin; {@link #init} does the wiring and is what tests call.
+ * the HTTP API. {@link #run} is what an application's thin {@code main} calls; {@link #init} does
+ * the wiring and is what tests call.
  */
 public final class StarfishNode {
 
   private static final Logger log = LoggerFactory.getLogger(StarfishNode.class);
-
-  /** The entity types a plain Starfish node serves: the shipped examples. */
-  public static final EntityRegistry EXAMPLE_ENTITIES =
-      EntityRegistry.of(Account.TYPE, Counter.TYPE, Transfer.TYPE);
 
   /** What {@link #init} started. */
   public record Running(ActorSystem<?> system, StarfishSharding sharding, ServerBinding http) {
@@ -73,7 +67,12 @@ public final class StarfishNode {
 
   private StarfishNode() {}
 
-  public static void main(String[] args) {
+  /**
+   * Runs a node process serving {@code entities}: an application's {@code main} is this one call.
+   * Loads the configuration (exits with status 2 on an invalid one), creates the ActorSystem and
+   * calls {@link #init}; the JVM exits when the node has shut down (SIGTERM, a leave, a downing).
+   */
+  public static void run(EntityRegistry entities) {
     Optional<String> logFormat =
         NodeLogging.formatProblem(
             System.getProperty("starfish.log.format"), System.getenv("STARFISH_LOG_FORMAT"));
@@ -95,7 +94,7 @@ public final class StarfishNode {
     NodeSettings node = NodeSettings.create(config);
     NodeLogging.nameNode(node.host() + ":" + node.remotePort()); // before the first log line
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "starfish", config);
-    init(system, EXAMPLE_ENTITIES)
+    init(system, entities)
         .whenComplete(
             (running, failure) -> {
               if (failure != null) {
@@ -108,7 +107,7 @@ public final class StarfishNode {
   /**
    * With {@code starfish.node.join = bootstrap} and a static {@code starfish.node.contact-points}
    * list: adds that list as a pekko.discovery "config" service, which Cluster Bootstrap then uses.
-   * Must be applied to the config the ActorSystem is created with ({@link #main} does); other
+   * Must be applied to the config the ActorSystem is created with ({@link #run} does); other
    * configs are returned unchanged.
    */
   public static Config withStaticContactPoints(Config config) {

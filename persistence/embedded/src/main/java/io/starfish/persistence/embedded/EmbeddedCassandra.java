@@ -1,6 +1,6 @@
 package io.starfish.persistence.embedded;
 
-import io.starfish.persistence.internal.CassandraMain;
+import io.starfish.persistence.embedded.internal.CassandraMain;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;

@@ -1,4 +1,4 @@
-package io.starfish.persistence.internal;
+package io.starfish.persistence.embedded.internal;
 
 import java.io.IOException;
 import java.io.InputStream;

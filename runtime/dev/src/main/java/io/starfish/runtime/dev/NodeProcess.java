@@ -1,6 +1,6 @@
 package io.starfish.runtime.dev;
 
-import io.starfish.runtime.StarfishNode;
+import io.starfish.runtime.examples.ExampleNode;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -116,7 +116,7 @@ public final class NodeProcess {
     command.add("-Dstarfish.node.exit-when-stdin-closes=true");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add(StarfishNode.class.getName());
+    command.add(ExampleNode.class.getName());
     // setsid puts the node in its own session: Ctrl-C reaches only the launcher, which then
     // stops the nodes before Cassandra, in that order.
     if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {

@@ -3,6 +3,7 @@ package io.starfish.runtime;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.starfish.persistence.testing.TestCassandra;
+import io.starfish.runtime.examples.ExampleNode;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -52,7 +53,7 @@ public final class TestNode implements AutoCloseable {
             overrides.withFallback(ConfigFactory.parseResources("application.conf")));
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "starfish", config);
     StarfishNode.Running running =
-        StarfishNode.init(system, StarfishNode.EXAMPLE_ENTITIES)
+        StarfishNode.init(system, ExampleNode.ENTITIES)
             .toCompletableFuture()
             .get(30, TimeUnit.SECONDS);
     TestNode node = new TestNode(running);

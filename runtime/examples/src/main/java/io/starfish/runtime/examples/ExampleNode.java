@@ -1,0 +1,22 @@
+package io.starfish.runtime.examples;
+
+import io.starfish.runtime.StarfishNode;
+import io.starfish.sharding.EntityRegistry;
+
+/**
+ * The example application: a Starfish node serving the shipped example entities. It is what {@code
+ * ./starfish dev}, the distribution's {@code bin/starfish-node} and the multi-JVM tests run. An
+ * application of your own has the same shape: its entities in a registry, and this one call.
+ */
+public final class ExampleNode {
+
+  /** The entity types the example node serves. */
+  public static final EntityRegistry ENTITIES =
+      EntityRegistry.of(Account.TYPE, Counter.TYPE, Transfer.TYPE);
+
+  private ExampleNode() {}
+
+  public static void main(String[] args) {
+    StarfishNode.run(ENTITIES);
+  }
+}
