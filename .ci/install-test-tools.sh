@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs what the metrics, dashboard and partition tests need beyond a JDK, idempotently (a no-op
 # when all is there): Debian's chromium, prometheus (for promtool) and nftables (for real
-# packet-level partitions, PacketFilter.java), and playwright-core from npm into
+# packet-level partitions, PacketFilter.java), and playwright-core, kubernetes-models and yaml
+# (KubernetesManifestsIT) from npm into
 # .starfish/test-tools (git-ignored). The tests run this script themselves (TestTools.java), so
 # `./mvnw verify` on a fresh machine needs nothing else. Uses sudo when not run as root.
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 playwright_version="1.64.1"
+# KubernetesManifestsIT: the Kubernetes API schemas (kubernetes-models) and a YAML parser.
+kubernetes_models_version="5.1.0"
+yaml_version="2.9.1"
 
 packages=()
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
@@ -38,4 +42,12 @@ if [ ! -f "$installed" ] || ! grep -q "\"version\": \"$playwright_version\"" "$i
   PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix "$tools" --no-audit --no-fund --silent \
     "playwright-core@$playwright_version"
 fi
-echo "[test-tools] ready: $(command -v chromium) $(command -v promtool) $(command -v nft || echo /usr/sbin/nft) playwright-core $playwright_version"
+installed="$tools/node_modules/kubernetes-models/package.json"
+if [ ! -f "$installed" ] || ! grep -q "\"version\": \"$kubernetes_models_version\"" "$installed" \
+  || [ ! -f "$tools/node_modules/yaml/package.json" ]; then
+  echo "[test-tools] installing kubernetes-models $kubernetes_models_version and yaml $yaml_version with npm into $tools"
+  mkdir -p "$tools"
+  PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm install --prefix "$tools" --no-audit --no-fund --silent \
+    "playwright-core@$playwright_version" "kubernetes-models@$kubernetes_models_version" "yaml@$yaml_version"
+fi
+echo "[test-tools] ready: $(command -v chromium) $(command -v promtool) $(command -v nft || echo /usr/sbin/nft) playwright-core $playwright_version kubernetes-models $kubernetes_models_version"
