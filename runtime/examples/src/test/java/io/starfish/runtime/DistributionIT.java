@@ -1,8 +1,14 @@
 package io.starfish.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.datastax.oss.driver.api.core.CqlSession;
+import com.datastax.oss.driver.api.core.config.DefaultDriverOption;
+import com.datastax.oss.driver.api.core.config.DriverConfigLoader;
+import io.starfish.persistence.embedded.EmbeddedCassandra;
 import io.starfish.persistence.testing.TestCassandra;
+import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -11,21 +17,41 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.awaitility.Awaitility;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The runnable distribution that {@code mvn package} builds (target/starfish-node/) is what gets
  * deployed: its lib/ carries nothing for dev or tests, and {@code bin/starfish-node} starts a node
- * that serves requests against a real Cassandra and leaves cleanly on SIGTERM.
+ * that logs in to a real Cassandra which requires a password, serves requests, and leaves cleanly
+ * on SIGTERM.
  */
-@ExtendWith(TestCassandra.class)
 class DistributionIT {
 
   private static final Path DISTRIBUTION = Path.of("target", "starfish-node");
+  private static EmbeddedCassandra securedCassandra;
+
+  @BeforeAll
+  static void startCassandraWithLogin() {
+    securedCassandra =
+        EmbeddedCassandra.start(
+            EmbeddedCassandra.Settings.in(
+                    Path.of("target", "it-work", "cassandra-login-" + UUID.randomUUID()))
+                .withPorts(TestCassandra.freePort(), TestCassandra.freePort())
+                .withPasswordAuthentication());
+  }
+
+  @AfterAll
+  static void stopCassandra() {
+    if (securedCassandra != null) {
+      securedCassandra.stop();
+    }
+  }
 
   @Test
   void libCarriesNoDevLauncherExamplesOnlyAsTheAppAndNoEmbeddedCassandra() throws Exception {
@@ -59,9 +85,29 @@ class DistributionIT {
     builder.environment().put("STARFISH_HTTP_PORT", Integer.toString(httpPort));
     builder.environment().put("STARFISH_REMOTE_PORT", Integer.toString(remotePort));
     builder.environment().put("STARFISH_SEED_NODES", "127.0.0.1:" + remotePort);
-    builder
-        .environment()
-        .put("STARFISH_CASSANDRA_CONTACT_POINTS", TestCassandra.instance().contactPoint());
+    builder.environment().put("STARFISH_CASSANDRA_CONTACT_POINTS", securedCassandra.contactPoint());
+    // Cassandra's default superuser: PasswordAuthenticator creates it at the first start.
+    builder.environment().put("STARFISH_CASSANDRA_USERNAME", "cassandra");
+    builder.environment().put("STARFISH_CASSANDRA_PASSWORD", "cassandra");
+    assertThatThrownBy(
+            () -> {
+              try (CqlSession anonymous =
+                  CqlSession.builder()
+                      .addContactPoint(
+                          new InetSocketAddress("127.0.0.1", securedCassandra.cqlPort()))
+                      .withLocalDatacenter("datacenter1")
+                      // Fail at once, not wait for Cassandra as the nodes' configuration says.
+                      .withConfigLoader(
+                          DriverConfigLoader.programmaticBuilder()
+                              .withBoolean(DefaultDriverOption.RECONNECT_ON_INIT, false)
+                              .withStringList(DefaultDriverOption.CONTACT_POINTS, List.of())
+                              .build())
+                      .build()) {
+                anonymous.execute("SELECT release_version FROM system.local");
+              }
+            })
+        .as("this Cassandra refuses clients that do not log in")
+        .hasStackTraceContaining("Authentication");
     Process node = builder.start();
     try {
       HttpClient client = HttpClient.newHttpClient();

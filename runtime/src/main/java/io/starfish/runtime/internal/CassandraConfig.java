@@ -3,13 +3,15 @@ package io.starfish.runtime.internal;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigValueFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 
 /**
  * Turns Starfish's few Cassandra keys ({@code starfish.cassandra.*}, see cassandra.conf) into the
- * driver's and the journal plugin's settings: the contact point list, the local data centre, and
- * NetworkTopologyStrategy replication of the keyspaces the plugin creates.
+ * driver's and the journal plugin's settings: the contact point list, the local data centre,
+ * NetworkTopologyStrategy replication of the keyspaces the plugin creates, login and TLS.
  */
 public final class CassandraConfig {
 
@@ -54,7 +56,56 @@ public final class CassandraConfig {
                   path + ".data-center-replication-factors",
                   ConfigValueFactory.fromIterable(List.of(dataCentre + ":" + replicas)));
     }
+    derived = withLogin(derived, config);
+    derived = withTls(derived, config);
     return derived.withFallback(config);
+  }
+
+  private static Config withLogin(Config derived, Config config) {
+    String user = optional(config, "username");
+    String password = optional(config, "password");
+    if (user.isEmpty() != password.isEmpty()) {
+      throw new IllegalArgumentException(
+          KEYS + "username and " + KEYS + "password must be set together (or both left empty)");
+    }
+    if (user.isEmpty()) {
+      return derived;
+    }
+    String provider = "datastax-java-driver.advanced.auth-provider.";
+    return derived
+        .withValue(provider + "class", ConfigValueFactory.fromAnyRef("PlainTextAuthProvider"))
+        .withValue(provider + "username", ConfigValueFactory.fromAnyRef(user))
+        .withValue(provider + "password", ConfigValueFactory.fromAnyRef(password));
+  }
+
+  private static Config withTls(Config derived, Config config) {
+    if (!config.hasPath(KEYS + "tls.enabled") || !config.getBoolean(KEYS + "tls.enabled")) {
+      return derived;
+    }
+    String factory = "datastax-java-driver.advanced.ssl-engine-factory.";
+    derived =
+        derived
+            .withValue(factory + "class", ConfigValueFactory.fromAnyRef("DefaultSslEngineFactory"))
+            .withValue(
+                factory + "hostname-validation",
+                ConfigValueFactory.fromAnyRef(config.getBoolean(KEYS + "tls.hostname-validation")));
+    String truststore = optional(config, "tls.truststore");
+    if (truststore.isEmpty()) {
+      return derived;
+    }
+    if (!Files.isReadable(Path.of(truststore))) {
+      throw new IllegalArgumentException(
+          KEYS + "tls.truststore: cannot read \"" + truststore + "\"");
+    }
+    return derived
+        .withValue(factory + "truststore-path", ConfigValueFactory.fromAnyRef(truststore))
+        .withValue(
+            factory + "truststore-password",
+            ConfigValueFactory.fromAnyRef(optional(config, "tls.truststore-password")));
+  }
+
+  private static String optional(Config config, String key) {
+    return config.hasPath(KEYS + key) ? config.getString(KEYS + key).trim() : "";
   }
 
   /** "host:port" entries of a comma-separated list; each must have a host and a valid port. */

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /** The node's Cassandra keys become the driver's contact points and NTS replication. */
@@ -64,5 +66,51 @@ class CassandraConfigTest {
         .hasMessageContaining("contact-points is empty");
     assertThatThrownBy(() -> node("starfish.cassandra.replication-factor = 0"))
         .hasMessageContaining("replication-factor must be at least 1");
+  }
+
+  @Test
+  void loginAndTlsBecomeTheDriversAuthProviderAndSslEngineFactory() throws Exception {
+    Path truststore = Files.createTempFile("truststore", ".p12");
+    try {
+      Config config =
+          node(
+              "starfish.cassandra.username = starfish\n"
+                  + "starfish.cassandra.password = s3cret\n"
+                  + "starfish.cassandra.tls.enabled = on\n"
+                  + "starfish.cassandra.tls.truststore = \""
+                  + truststore
+                  + "\"\n"
+                  + "starfish.cassandra.tls.truststore-password = changeit");
+      String auth = "datastax-java-driver.advanced.auth-provider.";
+      assertThat(config.getString(auth + "class")).isEqualTo("PlainTextAuthProvider");
+      assertThat(config.getString(auth + "username")).isEqualTo("starfish");
+      assertThat(config.getString(auth + "password")).isEqualTo("s3cret");
+      String tls = "datastax-java-driver.advanced.ssl-engine-factory.";
+      assertThat(config.getString(tls + "class")).isEqualTo("DefaultSslEngineFactory");
+      assertThat(config.getString(tls + "truststore-path")).isEqualTo(truststore.toString());
+      assertThat(config.getString(tls + "truststore-password")).isEqualTo("changeit");
+      assertThat(config.getBoolean(tls + "hostname-validation")).isTrue();
+    } finally {
+      Files.delete(truststore);
+    }
+  }
+
+  @Test
+  void withoutLoginOrTlsTheDriverGetsNeither() {
+    Config config = node("");
+    assertThat(config.hasPath("datastax-java-driver.advanced.auth-provider.class")).isFalse();
+    assertThat(config.hasPath("datastax-java-driver.advanced.ssl-engine-factory.class")).isFalse();
+  }
+
+  @Test
+  void halfALoginOrAMissingTruststoreIsRefused() {
+    assertThatThrownBy(() -> node("starfish.cassandra.username = starfish"))
+        .hasMessageContaining("username and starfish.cassandra.password must be set together");
+    assertThatThrownBy(
+            () ->
+                node(
+                    "starfish.cassandra.tls.enabled = on\n"
+                        + "starfish.cassandra.tls.truststore = /no/such/truststore.p12"))
+        .hasMessageContaining("cannot read \"/no/such/truststore.p12\"");
   }
 }

@@ -53,6 +53,8 @@ public final class EmbeddedCassandra implements AutoCloseable {
    * @param startupTimeout how long to wait for the CQL port before giving up
    * @param progress receives human-readable progress lines
    * @param ring the node's place in a ring of several nodes ({@link Ring#single} by default)
+   * @param passwordAuthentication clients must log in (Cassandra's PasswordAuthenticator, with the
+   *     default superuser cassandra/cassandra); off by default
    */
   public record Settings(
       Path directory,
@@ -62,7 +64,8 @@ public final class EmbeddedCassandra implements AutoCloseable {
       int maxHeapMb,
       Duration startupTimeout,
       Consumer<String> progress,
-      Ring ring) {
+      Ring ring,
+      boolean passwordAuthentication) {
 
     /** Defaults: 127.0.0.1, CQL 9042, storage 7000, 512 MiB heap, 180 s timeout, stdout. */
     public static Settings in(Path directory) {
@@ -74,7 +77,8 @@ public final class EmbeddedCassandra implements AutoCloseable {
           512,
           Duration.ofSeconds(180),
           line -> System.out.println("[cassandra] " + line),
-          null);
+          null,
+          false);
     }
 
     public Settings {
@@ -85,37 +89,98 @@ public final class EmbeddedCassandra implements AutoCloseable {
 
     public Settings withPorts(int cql, int storage) {
       return new Settings(
-          directory, host, cql, storage, maxHeapMb, startupTimeout, progress, sameRingOr(storage));
+          directory,
+          host,
+          cql,
+          storage,
+          maxHeapMb,
+          startupTimeout,
+          progress,
+          sameRingOr(storage),
+          passwordAuthentication);
     }
 
     public Settings withHost(String address) {
       return new Settings(
-          directory, address, cqlPort, storagePort, maxHeapMb, startupTimeout, progress, null);
+          directory,
+          address,
+          cqlPort,
+          storagePort,
+          maxHeapMb,
+          startupTimeout,
+          progress,
+          null,
+          passwordAuthentication);
     }
 
     public Settings withDirectory(Path dir) {
       return new Settings(
-          dir, host, cqlPort, storagePort, maxHeapMb, startupTimeout, progress, ring);
+          dir,
+          host,
+          cqlPort,
+          storagePort,
+          maxHeapMb,
+          startupTimeout,
+          progress,
+          ring,
+          passwordAuthentication);
     }
 
     public Settings withMaxHeapMb(int mb) {
       return new Settings(
-          directory, host, cqlPort, storagePort, mb, startupTimeout, progress, ring);
+          directory,
+          host,
+          cqlPort,
+          storagePort,
+          mb,
+          startupTimeout,
+          progress,
+          ring,
+          passwordAuthentication);
     }
 
     public Settings withStartupTimeout(Duration timeout) {
       return new Settings(
-          directory, host, cqlPort, storagePort, maxHeapMb, timeout, progress, ring);
+          directory,
+          host,
+          cqlPort,
+          storagePort,
+          maxHeapMb,
+          timeout,
+          progress,
+          ring,
+          passwordAuthentication);
     }
 
     public Settings withProgress(Consumer<String> sink) {
       return new Settings(
-          directory, host, cqlPort, storagePort, maxHeapMb, startupTimeout, sink, ring);
+          directory,
+          host,
+          cqlPort,
+          storagePort,
+          maxHeapMb,
+          startupTimeout,
+          sink,
+          ring,
+          passwordAuthentication);
     }
 
     public Settings withRing(Ring membership) {
       return new Settings(
-          directory, host, cqlPort, storagePort, maxHeapMb, startupTimeout, progress, membership);
+          directory,
+          host,
+          cqlPort,
+          storagePort,
+          maxHeapMb,
+          startupTimeout,
+          progress,
+          membership,
+          passwordAuthentication);
+    }
+
+    public Settings withPasswordAuthentication() {
+      return new Settings(
+          directory, host, cqlPort, storagePort, maxHeapMb, startupTimeout, progress, ring, true);
     }
 
     /** A single node's ring follows its storage port; a configured ring stays. */
@@ -488,7 +553,8 @@ public final class EmbeddedCassandra implements AutoCloseable {
             "storage_port: " + s.storagePort(),
             "native_transport_port: " + s.cqlPort(),
             "start_native_transport: true",
-            "authenticator: AllowAllAuthenticator",
+            "authenticator: "
+                + (s.passwordAuthentication() ? "PasswordAuthenticator" : "AllowAllAuthenticator"),
             "authorizer: AllowAllAuthorizer",
             "data_file_directories:",
             "  - " + d + "/data",
