@@ -13,6 +13,7 @@ import io.starfish.http.MetricsRoutes;
 import io.starfish.http.OpenApiRoutes;
 import io.starfish.http.ReadinessCheck;
 import io.starfish.http.SagaRoutes;
+import io.starfish.persistence.CassandraSchema;
 import io.starfish.persistence.JournalCircuit;
 import io.starfish.persistence.JournalSchema;
 import io.starfish.persistence.JournalWarmUp;
@@ -68,11 +69,23 @@ public final class StarfishNode {
   private StarfishNode() {}
 
   /**
-   * Runs a node process serving {@code entities}: an application's {@code main} is this one call.
-   * Loads the configuration (exits with status 2 on an invalid one), creates the ActorSystem and
-   * calls {@link #init}; the JVM exits when the node has shut down (SIGTERM, a leave, a downing).
+   * An application's {@code main} is this one call. Without arguments it runs a node process
+   * serving {@code entities}: loads the configuration (exits with status 2 on an invalid one),
+   * creates the ActorSystem and calls {@link #init}; the JVM exits when the node has shut down
+   * (SIGTERM, a leave, a downing). With the argument {@code schema} it prints the CQL that creates
+   * the Cassandra keyspaces and tables for this configuration ({@link CassandraSchema}) and exits.
    */
-  public static void run(EntityRegistry entities) {
+  public static void run(String[] args, EntityRegistry entities) {
+    if (args.length == 1 && args[0].equals("schema")) {
+      printSchema();
+      return;
+    }
+    if (args.length > 0) {
+      System.err.println(
+          "usage: starfish-node            run a node\n"
+              + "       starfish-node schema     print the CQL that creates the Cassandra schema");
+      System.exit(2);
+    }
     Optional<String> logFormat =
         NodeLogging.formatProblem(
             System.getProperty("starfish.log.format"), System.getenv("STARFISH_LOG_FORMAT"));
@@ -102,6 +115,33 @@ public final class StarfishNode {
                 system.terminate();
               }
             });
+  }
+
+  private static void printSchema() {
+    // Standard output carries only the CQL (for cqlsh -f); the actor system logs nothing.
+    ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME))
+        .setLevel(ch.qos.logback.classic.Level.ERROR);
+    Config config;
+    try {
+      config = CassandraConfig.apply(ConfigFactory.load());
+    } catch (IllegalArgumentException e) {
+      System.err.println("starfish: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    org.apache.pekko.actor.ActorSystem system =
+        org.apache.pekko.actor.ActorSystem.create(
+            "starfish-schema",
+            ConfigFactory.parseString(
+                    "pekko.actor.provider = local\npekko.loglevel = ERROR\n"
+                        + "pekko.coordinated-shutdown.exit-jvm = off")
+                .withFallback(config));
+    try {
+      System.out.print(CassandraSchema.script(system));
+      System.out.flush();
+    } finally {
+      system.terminate();
+    }
   }
 
   /**

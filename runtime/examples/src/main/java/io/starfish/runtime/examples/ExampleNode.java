@@ -17,6 +17,6 @@ public final class ExampleNode {
   private ExampleNode() {}
 
   public static void main(String[] args) {
-    StarfishNode.run(ENTITIES);
+    StarfishNode.run(args, ENTITIES);
   }
 }
