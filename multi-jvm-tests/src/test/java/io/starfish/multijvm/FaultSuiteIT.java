@@ -205,8 +205,8 @@ class FaultSuiteIT extends FaultScenarios {
   /**
    * {@code kill -9} of a node under load, and its rejoin. The victim is the oldest member, which
    * also hosts the shard coordinators (cluster singletons): the hardest case of a crash, since
-   * allocation moves with it. (Crashes of other nodes: NodeCrashIT, BankIT, IdempotencyFailoverIT,
-   * HealingTimelineIT, DashboardBrowserIT.)
+   * allocation moves with it. (Crashes of other nodes: ClusterFailoverIT, BankIT,
+   * IdempotencyFailoverIT, DashboardBrowserIT.)
    */
   @Test
   void kill9OfTheNodeHoldingTheShardCoordinatorsUnderLoadThenItRejoins() {
