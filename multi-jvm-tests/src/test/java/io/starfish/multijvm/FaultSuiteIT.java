@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.multijvm.AccountWorkload.Outcome;
 import io.starfish.multijvm.ForkedCluster.Node;
+import io.starfish.runtime.examples.NextReleaseNode;
+import io.starfish.sharding.internal.Json;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -23,10 +25,16 @@ import org.junit.jupiter.api.Test;
  */
 class FaultSuiteIT extends FaultScenarios {
 
+  /**
+   * A rolling upgrade to the application's next release (an account with one more command, {@link
+   * io.starfish.runtime.examples.AccountNextRelease}), one node at a time under load: each step is
+   * a graceful leave (SIGTERM: hand-off, then exit) and a start of the new build. No request fails,
+   * nothing acknowledged is lost, the new build recovers what the old one wrote, and once every
+   * node runs it the new command works.
+   */
   @Test
-  void rollingRestartOfAllThreeNodesUnderLoadFailsNoRequest() {
-    // Each step is a graceful leave (SIGTERM: hand-off, then exit) and a rejoin.
-    List<String> accounts = start("rolling-restart");
+  void rollingUpgradeOfAllThreeNodesUnderLoadFailsNoRequest() throws Exception {
+    List<String> accounts = start("rolling-upgrade");
     startLoad(accounts);
     awaitAcknowledged(150);
 
@@ -48,7 +56,7 @@ class FaultSuiteIT extends FaultScenarios {
                 + " leave began%n",
             node, leaveToFullService.toMillis() / 1000.0);
       }
-      cluster.restartNode(node, START_TIMEOUT);
+      cluster.upgradeNode(node, NextReleaseNode.class.getName(), START_TIMEOUT);
       ForkedCluster.await(
           node + " hosting accounts again",
           healingDeadline().multipliedBy(3),
@@ -56,8 +64,33 @@ class FaultSuiteIT extends FaultScenarios {
       awaitAcknowledged(100);
     }
     Duration fullService = awaitFullService(accounts, fault);
-    Summary summary = finish("rolling-restart", accounts, fullService, "whole rolling restart");
-    assertNoRequestFailed("rolling-restart", summary);
+    Summary summary = finish("rolling-upgrade", accounts, fullService, "whole rolling upgrade");
+    assertNoRequestFailed("rolling-upgrade", summary);
+
+    // Every node runs the next release now: its new command works, on an account the old
+    // release wrote (its events replayed by the new code), through every node.
+    String path = "/api/v1/entities/account/" + accounts.get(0);
+    for (Node node : cluster.nodes()) {
+      long before =
+          Json.MAPPER
+              .readTree(cluster.get(node, path, Duration.ofSeconds(10)).body())
+              .path("state")
+              .path("balance")
+              .asLong();
+      HttpResponse<String> deposit =
+          cluster.postUntilNot503(
+              node, path, "{\"type\":\"deposit\",\"amount\":5}", "upgrade-in-" + node.index);
+      assertThat(deposit.statusCode()).as(deposit.body()).isEqualTo(200);
+      HttpResponse<String> fee =
+          cluster.postUntilNot503(
+              node, path, "{\"type\":\"fee\",\"amount\":1}", "upgrade-fee-" + node.index);
+      assertThat(fee.statusCode())
+          .as("the new command through %s: %s", node, fee.body())
+          .isEqualTo(200);
+      assertThat(Json.MAPPER.readTree(fee.body()).path("state").path("balance").asLong())
+          .as("balance after deposit 5 and fee 1")
+          .isEqualTo(before + 4);
+    }
   }
 
   /**

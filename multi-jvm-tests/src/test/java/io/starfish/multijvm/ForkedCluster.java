@@ -3,6 +3,7 @@ package io.starfish.multijvm;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.persistence.testing.TestCassandra;
 import io.starfish.runtime.dev.NodeProcess;
+import io.starfish.runtime.examples.ExampleNode;
 import io.starfish.sharding.internal.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -39,6 +40,8 @@ public final class ForkedCluster implements AutoCloseable {
     public final int managementPort;
     private NodeProcess process;
     private int incarnation;
+    // The application's main class its next start runs (null: the example node).
+    private String mainClass;
     private volatile boolean paused;
 
     Node(int index, int remotePort, int httpPort, int managementPort) {
@@ -228,7 +231,8 @@ public final class ForkedCluster implements AutoCloseable {
             heapMb,
             logs.resolve(name + "-node-" + node.index + "-" + node.incarnation + ".log"),
             env,
-            packets == null ? List.of() : packets.launchPrefix(group(node)));
+            packets == null ? List.of() : packets.launchPrefix(group(node)),
+            node.mainClass == null ? ExampleNode.class.getName() : node.mainClass);
   }
 
   /** Starts a new process on a node's ports (after a kill or stop) and waits until it is Up. */
@@ -671,6 +675,15 @@ public final class ForkedCluster implements AutoCloseable {
 
   /** Starts a stopped or killed node again on its ports and waits until all live nodes see it. */
   public void restartNode(Node node, Duration timeout) {
+    restart(node, timeout);
+  }
+
+  /**
+   * Starts a stopped node again with another build of the application: {@code mainClass} (which
+   * calls {@code StarfishNode.run}), as a rolling upgrade does; it keeps that build afterwards.
+   */
+  public void upgradeNode(Node node, String mainClass, Duration timeout) {
+    node.mainClass = mainClass;
     restart(node, timeout);
   }
 

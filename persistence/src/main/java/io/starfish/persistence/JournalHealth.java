@@ -73,7 +73,12 @@ public final class JournalHealth {
                                       + table
                                       + " WHERE persistence_id = 'starfish-health-probe'"
                                       + " AND partition_nr = 0 LIMIT 1")
-                              .setConsistencyLevel(DefaultConsistencyLevel.LOCAL_ONE))
+                              .setConsistencyLevel(DefaultConsistencyLevel.LOCAL_ONE)
+                              // A read: the driver may retry it on another replica when the one
+                              // it asked closes the connection (a Cassandra node that just died).
+                              // Without this, one such answer made the node look not ready
+                              // while a quorum was up (ReplicatedStorageIT, in CI).
+                              .setIdempotent(true))
                       .thenApply(rows -> Optional.<String>empty());
                 })
             .toCompletableFuture();

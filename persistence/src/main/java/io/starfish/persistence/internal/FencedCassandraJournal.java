@@ -295,7 +295,8 @@ public final class FencedCassandraJournal extends CassandraJournal {
         .executeAsync(
             s.readFence()
                 .bind(persistenceId, partitionNr(previous))
-                .setExecutionProfileName(writeProfile))
+                .setExecutionProfileName(writeProfile)
+                .setIdempotent(true))
         .thenApply(
             rs -> {
               Row row = rs.one();

@@ -131,7 +131,8 @@ final class UnansweredWrites {
                 .bind(persistenceId, partition, last)
                 .setExecutionProfileName(writeProfile)
                 .setConsistencyLevel(DefaultConsistencyLevel.SERIAL)
-                .setTimeout(SETTLE_READ_TIMEOUT))
+                .setTimeout(SETTLE_READ_TIMEOUT)
+                .setIdempotent(true))
         .thenApply(
             rs -> {
               Row row = rs.one();

@@ -108,6 +108,34 @@ public final class NodeProcess {
       Path logFile,
       Map<String, String> extraEnvironment,
       List<String> launchPrefix) {
+    return start(
+        index,
+        remotePort,
+        httpPort,
+        seedNodes,
+        cassandraContactPoints,
+        heapMb,
+        logFile,
+        extraEnvironment,
+        launchPrefix,
+        ExampleNode.class.getName());
+  }
+
+  /**
+   * As above, running {@code mainClass} (an application's main that calls {@code StarfishNode.run})
+   * instead of the example node: e.g. the next release of an application in a rolling upgrade.
+   */
+  public static NodeProcess start(
+      int index,
+      int remotePort,
+      int httpPort,
+      String seedNodes,
+      String cassandraContactPoints,
+      int heapMb,
+      Path logFile,
+      Map<String, String> extraEnvironment,
+      List<String> launchPrefix,
+      String mainClass) {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.add("-Xms" + Math.min(128, heapMb) + "m");
@@ -116,7 +144,7 @@ public final class NodeProcess {
     command.add("-Dstarfish.node.exit-when-stdin-closes=true");
     command.add("-cp");
     command.add(System.getProperty("java.class.path"));
-    command.add(ExampleNode.class.getName());
+    command.add(mainClass);
     // setsid puts the node in its own session: Ctrl-C reaches only the launcher, which then
     // stops the nodes before Cassandra, in that order.
     if (Files.isExecutable(Path.of("/usr/bin/setsid"))) {
