@@ -76,9 +76,21 @@ class ReplicatedStorageIT extends FaultScenarios {
 
   @Test
   void theRingLosesADiskThenOneNodeThenTwoAndNothingAcknowledgedIsLost() {
+    // As in production (docs/operations.md): the schema first, from `starfish-node schema`'s
+    // statements, and nodes that do not create it. (With autocreation, the journal plugin tries
+    // once per node: in one CI run a CREATE TABLE reached a ring node that had not seen the new
+    // keyspace yet, and the snapshot table never came.)
+    createSchemaWithThreeReplicas();
     cluster =
         new ForkedCluster(
-            "replicated", 3, Map.of("STARFISH_CASSANDRA_REPLICATION_FACTOR", "3"), 256);
+            "replicated",
+            3,
+            Map.of(
+                "STARFISH_CASSANDRA_REPLICATION_FACTOR",
+                "3",
+                "STARFISH_CASSANDRA_SCHEMA_AUTOCREATE",
+                "off"),
+            256);
     cluster.useCassandra(ring.contactPointList());
     cluster.start(START_TIMEOUT);
     Map<String, String> replication = replicationOfTheJournalKeyspace();
@@ -162,6 +174,44 @@ class ReplicatedStorageIT extends FaultScenarios {
   /** Failed client attempts that ended between two instants. */
   private List<AccountWorkload.FailedAttempt> failuresBetween(long from, long to) {
     return workload.failedAttemptsSince(from).stream().filter(f -> to - f.nanos() >= 0).toList();
+  }
+
+  /** Each statement until it succeeds (they are IF NOT EXISTS): the ring may lag on schema. */
+  private static void createSchemaWithThreeReplicas() {
+    org.apache.pekko.actor.ActorSystem system =
+        org.apache.pekko.actor.ActorSystem.create(
+            "schema",
+            io.starfish.runtime.internal.CassandraConfig.apply(
+                com.typesafe.config.ConfigFactory.parseString(
+                        "pekko.actor.provider = local\n"
+                            + "starfish.cassandra.replication-factor = 3\n"
+                            + "starfish.cassandra.contact-points = \""
+                            + ring.contactPointList()
+                            + "\"")
+                    .withFallback(com.typesafe.config.ConfigFactory.load())));
+    List<String> statements;
+    try {
+      statements = io.starfish.persistence.CassandraSchema.statements(system);
+    } finally {
+      system.terminate();
+    }
+    try (CqlSession cql = InvariantChecker.session(ring.contactPointList())) {
+      for (String statement : statements) {
+        ForkedCluster.await(
+            "schema statement applied: " + statement.lines().findFirst().orElse(""),
+            Duration.ofSeconds(60),
+            () -> {
+              try {
+                cql.execute(statement);
+                return true;
+              } catch (RuntimeException e) {
+                System.out.println("[cassandra-ring] schema statement failed, again: " + e);
+                return false;
+              }
+            });
+      }
+      System.out.println("[cassandra-ring] schema created: " + statements.size() + " statements");
+    }
   }
 
   private static Map<String, String> replicationOfTheJournalKeyspace() {
