@@ -2,7 +2,7 @@ package io.starfish.http;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.starfish.sharding.HealingEvent;
+import io.starfish.observability.HealingEvent;
 import io.starfish.sharding.ShardPlacement;
 import io.starfish.sharding.internal.Json;
 import java.time.Duration;
@@ -73,12 +73,12 @@ public final class ClusterRoutes extends AllDirectives {
       ObjectNode node = events.addObject();
       node.put("time", event.time());
       node.put("at", event.at());
-      node.put("kind", event.kind());
+      node.put("kind", event.kind().wireName());
       node.put("member", event.member());
       node.put("detail", event.detail());
       if (event.durationMs() != null) {
         node.put("durationMs", event.durationMs());
-        node.put("durationFrom", event.durationFrom());
+        node.put("durationFrom", event.durationFrom().wireName());
       }
     }
     return body;

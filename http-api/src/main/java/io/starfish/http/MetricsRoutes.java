@@ -1,7 +1,7 @@
 package io.starfish.http;
 
 import io.micrometer.core.instrument.Timer;
-import io.starfish.supervision.StarfishMetrics;
+import io.starfish.observability.StarfishMetrics;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;

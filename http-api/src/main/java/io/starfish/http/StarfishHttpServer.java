@@ -1,7 +1,7 @@
 package io.starfish.http;
 
 import io.starfish.http.internal.RequestBodies;
-import io.starfish.supervision.StarfishMetrics;
+import io.starfish.observability.StarfishMetrics;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;

@@ -13,6 +13,8 @@ import io.starfish.http.MetricsRoutes;
 import io.starfish.http.OpenApiRoutes;
 import io.starfish.http.ReadinessCheck;
 import io.starfish.http.SagaRoutes;
+import io.starfish.observability.HealingTimeline;
+import io.starfish.observability.StarfishMetrics;
 import io.starfish.persistence.CassandraSchema;
 import io.starfish.persistence.JournalCircuit;
 import io.starfish.persistence.JournalSchema;
@@ -23,9 +25,7 @@ import io.starfish.runtime.internal.NodeLogging;
 import io.starfish.runtime.internal.NodeMetrics;
 import io.starfish.runtime.internal.NodeServices;
 import io.starfish.sharding.EntityRegistry;
-import io.starfish.sharding.HealingTimeline;
 import io.starfish.sharding.StarfishSharding;
-import io.starfish.supervision.StarfishMetrics;
 import java.io.IOException;
 import java.io.InputStream;
 import java.time.Duration;
@@ -204,7 +204,7 @@ public final class StarfishNode {
       ActorSystem<?> system, EntityRegistry entities, NodeSettings node, HttpSettings http) {
     StarfishSharding sharding = StarfishSharding.init(system, entities);
     NodeMetrics.bind(system, entities.names());
-    HealingTimeline.start(system, sharding);
+    HealingTimeline.start(system, entities.names(), sharding::localShards);
     HealingTimeline timeline = HealingTimeline.get(system);
     JournalCircuit journal = JournalCircuit.get(system);
 

@@ -1,13 +1,13 @@
 package io.starfish.sharding;
 
 import com.typesafe.config.Config;
+import io.starfish.observability.EntityTelemetry;
 import io.starfish.persistence.JournalCircuit;
 import io.starfish.persistence.PersistenceSettings;
 import io.starfish.sharding.internal.CoordinatorsReady;
 import io.starfish.sharding.internal.CrashOnRequest;
 import io.starfish.sharding.internal.EntityGuard;
 import io.starfish.sharding.internal.EntityMessages;
-import io.starfish.sharding.internal.EntityTelemetry;
 import io.starfish.sharding.internal.SettledRegionAllocation;
 import io.starfish.supervision.FailureStatistics;
 import io.starfish.supervision.SupervisedEntity;

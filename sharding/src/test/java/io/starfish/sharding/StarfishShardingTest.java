@@ -3,6 +3,7 @@ package io.starfish.sharding;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.starfish.observability.EntityTelemetry;
 import io.starfish.persistence.CborSerializable;
 import io.starfish.sharding.internal.Json;
 import java.time.Duration;
@@ -306,8 +307,7 @@ class StarfishShardingTest {
             .forEntityType("tally")
             .restarts();
     java.util.OptionalLong first =
-        io.starfish.sharding.internal.EntityTelemetry.get(testKit.system())
-            .lastRecovery("tally", "crashy");
+        EntityTelemetry.get(testKit.system()).lastRecovery("tally", "crashy");
     assertThat(first).as("first recovery reported").isPresent();
     long recoveredBefore = first.getAsLong();
 
@@ -318,9 +318,7 @@ class StarfishShardingTest {
         .atMost(10, TimeUnit.SECONDS)
         .until(
             () ->
-                io.starfish.sharding.internal.EntityTelemetry.get(testKit.system())
-                            .lastRecovery("tally", "crashy")
-                            .getAsLong()
+                EntityTelemetry.get(testKit.system()).lastRecovery("tally", "crashy").getAsLong()
                         - recoveredBefore
                     > 0);
     assertThat(
@@ -340,7 +338,7 @@ class StarfishShardingTest {
 
   @Test
   void commandsAndPersistsAreTimedPerTypeAndLocalShardsListRunningEntities() throws Exception {
-    var registry = io.starfish.supervision.StarfishMetrics.get(testKit.system()).registry();
+    var registry = io.starfish.observability.StarfishMetrics.get(testKit.system()).registry();
     long acceptedBefore = timerCount(registry, "starfish.entity.commands", "outcome", "accepted");
     long rejectedBefore = timerCount(registry, "starfish.entity.commands", "outcome", "rejected");
     long persistedBefore = timerCount(registry, "starfish.entity.persist", "type", "tally");

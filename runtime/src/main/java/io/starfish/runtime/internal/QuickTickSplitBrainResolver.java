@@ -1,7 +1,7 @@
 package io.starfish.runtime.internal;
 
+import io.starfish.observability.DowningDecision;
 import io.starfish.runtime.internal.StarfishDowningProvider.WarmUp;
-import io.starfish.sharding.DowningDecision;
 import org.apache.pekko.cluster.Cluster;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.ClusterLogMarker;

@@ -1,5 +1,6 @@
 package io.starfish.sharding.internal;
 
+import io.starfish.observability.EntityTelemetry;
 import io.starfish.sharding.EntityMessage;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.BehaviorInterceptor;

@@ -3,6 +3,7 @@ package io.starfish.sharding.internal;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.starfish.observability.EntityTelemetry;
 import io.starfish.persistence.CborSerializable;
 import io.starfish.sharding.CommandCodec;
 import io.starfish.sharding.EntityContext;

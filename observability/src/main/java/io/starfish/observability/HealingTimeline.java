@@ -1,6 +1,6 @@
-package io.starfish.sharding;
+package io.starfish.observability;
 
-import io.starfish.sharding.internal.HealingObserver;
+import io.starfish.observability.internal.HealingObserver;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -39,12 +39,19 @@ public final class HealingTimeline implements Extension {
     return ID.apply(system);
   }
 
-  /** Starts the node's observer (once per node, after sharding has started). */
-  public static void start(ActorSystem<?> system, StarfishSharding sharding) {
+  /**
+   * Starts the node's observer (once per node, after sharding has started).
+   *
+   * @param entityTypes the registered entity types (one shard and entity gauge each)
+   * @param shards reads this node's shards and running entities
+   */
+  public static void start(
+      ActorSystem<?> system, Iterable<String> entityTypes, LocalShards shards) {
     HealingTimeline timeline = get(system);
     // restarted if it fails: the timeline and the gauges' values live outside it
     system.systemActorOf(
-        Behaviors.supervise(HealingObserver.create(sharding, timeline, timeline.settings))
+        Behaviors.supervise(
+                HealingObserver.create(entityTypes, shards, timeline::record, timeline.settings))
             .onFailure(SupervisorStrategy.restart()),
         "starfish-healing-observer",
         Props.empty());

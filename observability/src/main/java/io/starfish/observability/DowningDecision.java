@@ -1,4 +1,4 @@
-package io.starfish.sharding;
+package io.starfish.observability;
 
 /**
  * Published on the actor system's event stream by the node whose split-brain resolver downs a

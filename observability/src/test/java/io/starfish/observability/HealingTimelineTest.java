@@ -1,4 +1,4 @@
-package io.starfish.sharding;
+package io.starfish.observability;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -7,7 +7,7 @@ import org.junit.jupiter.api.Test;
 
 class HealingTimelineTest {
 
-  private static HealingEvent event(long at, String kind) {
+  private static HealingEvent event(long at, HealingEvent.Kind kind) {
     return new HealingEvent(at, kind, "pekko://starfish@127.0.0.1:1", "d", null, null);
   }
 
@@ -17,18 +17,18 @@ class HealingTimelineTest {
         new HealingTimeline(
             new TimelineSettings(
                 3, Duration.ofSeconds(2), Duration.ofMillis(250), Duration.ofMinutes(2)));
-    timeline.record(event(1_000, HealingEvent.MEMBER_UNREACHABLE));
-    timeline.record(event(2_000, HealingEvent.MEMBER_DOWNED));
-    timeline.record(event(3_000, HealingEvent.SHARDS_REALLOCATED));
+    timeline.record(event(1_000, HealingEvent.Kind.MEMBER_UNREACHABLE));
+    timeline.record(event(2_000, HealingEvent.Kind.MEMBER_DOWNED));
+    timeline.record(event(3_000, HealingEvent.Kind.SHARDS_REALLOCATED));
     // noticed after the next step was recorded, stamped with when it happened
-    timeline.record(event(2_500, HealingEvent.MEMBER_REMOVED));
+    timeline.record(event(2_500, HealingEvent.Kind.MEMBER_REMOVED));
 
     assertThat(timeline.events())
         .extracting(HealingEvent::kind)
         .containsExactly(
-            HealingEvent.MEMBER_DOWNED,
-            HealingEvent.MEMBER_REMOVED,
-            HealingEvent.SHARDS_REALLOCATED);
+            HealingEvent.Kind.MEMBER_DOWNED,
+            HealingEvent.Kind.MEMBER_REMOVED,
+            HealingEvent.Kind.SHARDS_REALLOCATED);
     assertThat(timeline.events().get(0).time()).isEqualTo("1970-01-01T00:00:02Z");
   }
 }

@@ -1,9 +1,8 @@
-package io.starfish.sharding.internal;
+package io.starfish.observability;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Timer;
-import io.starfish.supervision.StarfishMetrics;
 import java.time.Duration;
 import java.util.Map;
 import java.util.OptionalLong;

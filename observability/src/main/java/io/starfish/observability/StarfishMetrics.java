@@ -1,4 +1,4 @@
-package io.starfish.supervision;
+package io.starfish.observability;
 
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -19,9 +19,10 @@ import org.apache.pekko.actor.typed.ExtensionId;
 
 /**
  * The node's one metrics registry (Micrometer, exposed in Prometheus text format at {@code
- * /metrics}). It lives in this lowest module so that every layer records into the same registry:
- * supervision, persistence, sharding, the HTTP API and the runtime's cluster gauges. One instance
- * per actor system, so that several nodes in one JVM (tests) keep separate numbers.
+ * /metrics}). It lives in the observability module, which depends on no other Starfish module, so
+ * that every layer records into the same registry: sharding (entity telemetry), the healing
+ * timeline, the HTTP API and the runtime's cluster gauges. One instance per actor system, so that
+ * several nodes in one JVM (tests) keep separate numbers.
  */
 public final class StarfishMetrics implements Extension {
 

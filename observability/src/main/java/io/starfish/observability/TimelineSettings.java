@@ -1,4 +1,4 @@
-package io.starfish.sharding;
+package io.starfish.observability;
 
 import com.typesafe.config.Config;
 import java.time.Duration;
