@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starfish.http.internal.RequestBodies;
 import io.starfish.http.internal.TransportBlackhole;
 import io.starfish.sharding.EntityIds;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -109,7 +109,7 @@ public final class AdminRoutes extends AllDirectives {
               .toResponse(instance, settings.retryAfterSeconds()));
     }
     log.warn("admin request: entity {}/{} is made to crash (chaos action)", type, id);
-    ObjectNode body = Json.MAPPER.createObjectNode();
+    ObjectNode body = EntityJson.MAPPER.createObjectNode();
     body.put("type", type);
     body.put("id", id);
     body.put("status", "crash requested");
@@ -187,7 +187,7 @@ public final class AdminRoutes extends AllDirectives {
   private List<Address> parsePeers(String body) {
     JsonNode json;
     try {
-      json = Json.COMMANDS.readTree(body);
+      json = EntityJson.COMMANDS.readTree(body);
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("the body is not valid JSON");
     }
@@ -231,13 +231,13 @@ public final class AdminRoutes extends AllDirectives {
   }
 
   private HttpResponse partitionAnswer(String field, Set<String> peers) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
+    ObjectNode body = EntityJson.MAPPER.createObjectNode();
     body.put("node", Cluster.get(system).selfMember().address().toString());
     peers.forEach(body.putArray(field)::add);
     try {
       return HttpResponse.create()
           .withStatus(StatusCodes.OK)
-          .withEntity(ContentTypes.APPLICATION_JSON, Json.MAPPER.writeValueAsBytes(body));
+          .withEntity(ContentTypes.APPLICATION_JSON, EntityJson.MAPPER.writeValueAsBytes(body));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a JSON tree failed to serialize", e);
     }
@@ -275,12 +275,12 @@ public final class AdminRoutes extends AllDirectives {
   private Route leave() {
     String self = Cluster.get(system).selfMember().address().toString();
     log.info("admin request: node {} leaves the cluster", self);
-    ObjectNode body = Json.MAPPER.createObjectNode();
+    ObjectNode body = EntityJson.MAPPER.createObjectNode();
     body.put("node", self);
     body.put("status", "leaving");
     byte[] bytes;
     try {
-      bytes = Json.MAPPER.writeValueAsBytes(body);
+      bytes = EntityJson.MAPPER.writeValueAsBytes(body);
     } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
       throw new IllegalStateException("a JSON tree failed to serialize", e);
     }

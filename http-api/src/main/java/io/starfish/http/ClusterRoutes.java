@@ -3,8 +3,8 @@ package io.starfish.http;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starfish.observability.HealingEvent;
+import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.ShardPlacement;
-import io.starfish.sharding.internal.Json;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -66,7 +66,7 @@ public final class ClusterRoutes extends AllDirectives {
 
   /** This node's healing timeline, oldest step first. */
   private ObjectNode events() {
-    ObjectNode body = Json.MAPPER.createObjectNode();
+    ObjectNode body = EntityJson.MAPPER.createObjectNode();
     body.put("node", cluster.selfMember().address().toString());
     ArrayNode events = body.putArray("events");
     for (HealingEvent event : timeline.get()) {
@@ -86,7 +86,7 @@ public final class ClusterRoutes extends AllDirectives {
 
   private ObjectNode members() {
     CurrentClusterState state = cluster.state();
-    ObjectNode body = Json.MAPPER.createObjectNode();
+    ObjectNode body = EntityJson.MAPPER.createObjectNode();
     body.put("self", cluster.selfMember().address().toString());
     if (state.getLeader() != null) {
       body.put("leader", state.getLeader().toString());
@@ -127,7 +127,7 @@ public final class ClusterRoutes extends AllDirectives {
   }
 
   private static ObjectNode member(Member member, boolean reachable) {
-    ObjectNode node = Json.MAPPER.createObjectNode();
+    ObjectNode node = EntityJson.MAPPER.createObjectNode();
     node.put("address", member.address().toString());
     node.put("status", member.status().toString());
     ArrayNode roles = node.putArray("roles");
@@ -142,7 +142,7 @@ public final class ClusterRoutes extends AllDirectives {
         .apply(settings.shardStatsTimeout())
         .thenApply(
             byType -> {
-              ObjectNode body = Json.MAPPER.createObjectNode();
+              ObjectNode body = EntityJson.MAPPER.createObjectNode();
               byType.forEach(
                   (type, placements) -> {
                     ObjectNode nodes = body.putObject(type);

@@ -9,9 +9,9 @@ import io.starfish.sharding.CommandCodec;
 import io.starfish.sharding.EntityDefinition;
 import io.starfish.sharding.EntityGateway;
 import io.starfish.sharding.EntityIds;
+import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityResult;
-import io.starfish.sharding.internal.Json;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -162,7 +162,7 @@ public final class EntityRoutes extends AllDirectives {
               body -> {
                 JsonNode json;
                 try {
-                  json = Json.COMMANDS.readTree(body);
+                  json = EntityJson.COMMANDS.readTree(body);
                 } catch (JsonProcessingException e) {
                   log.debug("malformed JSON for {}/{}: {}", type, id, e.getOriginalMessage());
                   return complete(
@@ -335,7 +335,7 @@ public final class EntityRoutes extends AllDirectives {
   }
 
   private static ObjectNode envelope(String type, String id, long version, JsonNode state) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
+    ObjectNode body = EntityJson.MAPPER.createObjectNode();
     body.put("type", type);
     body.put("id", id);
     body.put("version", version);

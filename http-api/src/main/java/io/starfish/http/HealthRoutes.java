@@ -1,7 +1,7 @@
 package io.starfish.http;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -53,7 +53,7 @@ public final class HealthRoutes extends AllDirectives {
         .thenApply(
             done -> {
               Map<String, String> failing = new LinkedHashMap<>();
-              ObjectNode report = Json.MAPPER.createObjectNode();
+              ObjectNode report = EntityJson.MAPPER.createObjectNode();
               for (int i = 0; i < checks.size(); i++) {
                 String name = checks.get(i).name();
                 Optional<String> problem = results.get(i).join();
@@ -65,7 +65,7 @@ public final class HealthRoutes extends AllDirectives {
                 body.set("checks", report);
                 return JsonResponses.ok(body);
               }
-              ObjectNode extensions = Json.MAPPER.createObjectNode();
+              ObjectNode extensions = EntityJson.MAPPER.createObjectNode();
               extensions.set("checks", report);
               StringBuilder detail = new StringBuilder("not ready: ");
               failing.forEach(
@@ -81,7 +81,7 @@ public final class HealthRoutes extends AllDirectives {
   }
 
   private static ObjectNode status(String status) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
+    ObjectNode body = EntityJson.MAPPER.createObjectNode();
     body.put("status", status);
     return body;
   }

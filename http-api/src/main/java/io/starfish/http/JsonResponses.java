@@ -2,7 +2,7 @@ package io.starfish.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
@@ -21,7 +21,7 @@ final class JsonResponses {
     try {
       return HttpResponse.create()
           .withStatus(status)
-          .withEntity(ContentTypes.APPLICATION_JSON, Json.MAPPER.writeValueAsBytes(body));
+          .withEntity(ContentTypes.APPLICATION_JSON, EntityJson.MAPPER.writeValueAsBytes(body));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException("a JSON tree failed to serialize", e);
     }

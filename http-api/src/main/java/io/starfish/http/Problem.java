@@ -2,7 +2,7 @@ package io.starfish.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.http.javadsl.model.ContentType;
@@ -96,7 +96,7 @@ public record Problem(String kind, String title, int status, String detail, Obje
 
   /** The response, with Retry-After added for 429 and 503. */
   public HttpResponse toResponse(String instance, int retryAfterSeconds) {
-    ObjectNode body = Json.MAPPER.createObjectNode();
+    ObjectNode body = EntityJson.MAPPER.createObjectNode();
     body.put("type", typeUri(kind));
     body.put("title", title);
     body.put("status", status);
@@ -115,7 +115,7 @@ public record Problem(String kind, String title, int status, String detail, Obje
       return HttpResponse.create()
           .withStatus(StatusCodes.get(status))
           .withHeaders(headers)
-          .withEntity(PROBLEM_JSON, Json.MAPPER.writeValueAsBytes(body));
+          .withEntity(PROBLEM_JSON, EntityJson.MAPPER.writeValueAsBytes(body));
     } catch (JsonProcessingException e) {
       throw new IllegalStateException(e);
     }

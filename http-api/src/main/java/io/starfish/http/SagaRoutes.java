@@ -2,8 +2,8 @@ package io.starfish.http;
 
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.PendingSagas;
-import io.starfish.sharding.internal.Json;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
@@ -67,7 +67,7 @@ public final class SagaRoutes extends AllDirectives {
                     .toResponse(instance, settings.retryAfterSeconds());
               }
               PendingSagas sagas = found.get();
-              ObjectNode body = Json.MAPPER.createObjectNode();
+              ObjectNode body = EntityJson.MAPPER.createObjectNode();
               body.put("type", sagas.type());
               body.put("complete", sagas.complete());
               ArrayNode list = body.putArray("pending");

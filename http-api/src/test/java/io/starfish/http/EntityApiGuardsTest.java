@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.sharding.EntityGateway;
+import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityRegistry;
 import io.starfish.sharding.EntityResult;
-import io.starfish.sharding.internal.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -146,7 +146,7 @@ class EntityApiGuardsTest {
     for (HttpResponse<String> response : shed) {
       statuses.merge(response.statusCode(), 1, Integer::sum);
       assertThat(response.headers().firstValue("Retry-After")).hasValue("1");
-      JsonNode problem = Json.MAPPER.readTree(response.body());
+      JsonNode problem = EntityJson.MAPPER.readTree(response.body());
       assertThat(problem.get("type").asText()).isEqualTo("urn:starfish:problem:overloaded");
     }
     assertThat(statuses).isEqualTo(Map.of(503, 36));
@@ -161,7 +161,9 @@ class EntityApiGuardsTest {
           answer ->
               answer.complete(
                   new EntityResult.Accepted(
-                      1, Json.MAPPER.createObjectNode(), Json.MAPPER.createObjectNode())));
+                      1,
+                      EntityJson.MAPPER.createObjectNode(),
+                      EntityJson.MAPPER.createObjectNode())));
     }
     for (CompletableFuture<HttpResponse<String>> answer : admitted) {
       assertThat(answer.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
@@ -197,7 +199,7 @@ class EntityApiGuardsTest {
       held.get(0)
           .complete(
               new EntityResult.Accepted(
-                  1, Json.MAPPER.createObjectNode(), Json.MAPPER.createObjectNode()));
+                  1, EntityJson.MAPPER.createObjectNode(), EntityJson.MAPPER.createObjectNode()));
     }
     assertThat(right.get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
 

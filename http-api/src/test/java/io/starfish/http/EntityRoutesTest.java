@@ -5,12 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.persistence.CborSerializable;
 import io.starfish.sharding.EntityGateway;
+import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityRegistry;
 import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.EntityType;
 import io.starfish.sharding.Outcome;
-import io.starfish.sharding.internal.Json;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -125,7 +125,7 @@ class EntityRoutesTest {
   }
 
   private static JsonNode body(HttpResponse<String> response) throws Exception {
-    return Json.MAPPER.readTree(response.body());
+    return EntityJson.MAPPER.readTree(response.body());
   }
 
   @Test
@@ -139,8 +139,8 @@ class EntityRoutesTest {
         .tell(
             new EntityResult.Accepted(
                 7,
-                Json.MAPPER.readTree("{\"balance\":50}"),
-                Json.MAPPER.readTree("{\"ok\":true}")));
+                EntityJson.MAPPER.readTree("{\"balance\":50}"),
+                EntityJson.MAPPER.readTree("{\"ok\":true}")));
 
     HttpResponse<String> response = await(pending);
     assertThat(response.statusCode()).isEqualTo(200);
@@ -158,7 +158,7 @@ class EntityRoutesTest {
             HttpRequest.newBuilder(uri("/api/v1/entities/account/a1")).GET().build(),
             HttpResponse.BodyHandlers.ofString());
     EntityMessage.GetState get = entities.expectMessageClass(EntityMessage.GetState.class);
-    get.replyTo().tell(new EntityResult.Current(0, Json.MAPPER.readTree("{\"balance\":0}")));
+    get.replyTo().tell(new EntityResult.Current(0, EntityJson.MAPPER.readTree("{\"balance\":0}")));
 
     HttpResponse<String> response = await(pending);
     assertThat(response.statusCode()).isEqualTo(200);
@@ -225,7 +225,10 @@ class EntityRoutesTest {
         .replyTo()
         .tell(
             new EntityResult.Repeated(
-                3, Json.MAPPER.readTree("{\"balance\":5}"), Json.MAPPER.readTree("{}"), null));
+                3,
+                EntityJson.MAPPER.readTree("{\"balance\":5}"),
+                EntityJson.MAPPER.readTree("{}"),
+                null));
     HttpResponse<String> response = await(pending);
     assertThat(response.statusCode()).isEqualTo(200);
     assertThat(response.headers().firstValue("Idempotent-Replayed")).hasValue("true");
@@ -239,7 +242,9 @@ class EntityRoutesTest {
     entities
         .expectMessageClass(EntityMessage.Execute.class)
         .replyTo()
-        .tell(new EntityResult.Repeated(0, Json.MAPPER.readTree("{}"), null, "insufficient funds"));
+        .tell(
+            new EntityResult.Repeated(
+                0, EntityJson.MAPPER.readTree("{}"), null, "insufficient funds"));
     HttpResponse<String> replayedRejection = await(rejectedBefore);
     assertProblem(replayedRejection, 409, "command-rejected", "insufficient funds");
     assertThat(replayedRejection.headers().firstValue("Idempotent-Replayed")).hasValue("true");

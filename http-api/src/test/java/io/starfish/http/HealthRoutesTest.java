@@ -3,7 +3,7 @@ package io.starfish.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -77,7 +77,7 @@ class HealthRoutesTest {
               .get(10, TimeUnit.SECONDS)
               .getData()
               .decodeString(StandardCharsets.UTF_8);
-      JsonNode body = Json.MAPPER.readTree(text);
+      JsonNode body = EntityJson.MAPPER.readTree(text);
 
       assertThat(response.status().intValue()).isEqualTo(503);
       assertThat(response.getHeader("Retry-After")).isPresent();

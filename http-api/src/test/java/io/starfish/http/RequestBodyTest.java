@@ -3,10 +3,10 @@ package io.starfish.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.starfish.sharding.EntityGateway;
+import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityRegistry;
 import io.starfish.sharding.EntityResult;
-import io.starfish.sharding.internal.Json;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -69,7 +69,7 @@ class RequestBodyTest {
               Duration timeout) {
             return CompletableFuture.completedFuture(
                 new EntityResult.Accepted(
-                    1, Json.MAPPER.createObjectNode(), Json.MAPPER.createObjectNode()));
+                    1, EntityJson.MAPPER.createObjectNode(), EntityJson.MAPPER.createObjectNode()));
           }
         };
     var routes =

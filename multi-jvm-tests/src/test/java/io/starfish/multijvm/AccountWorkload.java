@@ -2,7 +2,7 @@ package io.starfish.multijvm;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.multijvm.ForkedCluster.Node;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -213,7 +213,7 @@ public final class AccountWorkload implements AutoCloseable {
       HttpResponse<String> response =
           cluster.post(via, path(op.account), op.body(), op.key, timeout);
       if (response.statusCode() == 200) {
-        JsonNode body = Json.MAPPER.readTree(response.body());
+        JsonNode body = EntityJson.MAPPER.readTree(response.body());
         op.version = body.path("version").asLong();
         op.balanceAfter = body.path("state").path("balance").asLong();
         op.outcome = Outcome.ACKNOWLEDGED;
@@ -239,7 +239,7 @@ public final class AccountWorkload implements AutoCloseable {
               cluster.post(via.get(), path(op.account), op.body(), op.key, ATTEMPT_TIMEOUT);
           int status = response.statusCode();
           if (status == 200) {
-            JsonNode body = Json.MAPPER.readTree(response.body());
+            JsonNode body = EntityJson.MAPPER.readTree(response.body());
             op.version = body.path("version").asLong();
             op.balanceAfter = body.path("state").path("balance").asLong();
             op.outcome = Outcome.ACKNOWLEDGED;

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.multijvm.ForkedCluster.Node;
 import io.starfish.persistence.testing.TestCassandra;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -306,7 +306,7 @@ class BankIT {
       HttpResponse<String> response =
           cluster.get(node, "/api/v1/entities/" + type + "/" + id, Duration.ofSeconds(10));
       return response.statusCode() == 200
-          ? Optional.of(Json.MAPPER.readTree(response.body()))
+          ? Optional.of(EntityJson.MAPPER.readTree(response.body()))
           : Optional.empty();
     } catch (IOException e) {
       return Optional.empty();

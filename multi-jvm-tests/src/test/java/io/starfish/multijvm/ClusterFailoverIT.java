@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.multijvm.ForkedCluster.Node;
 import io.starfish.persistence.testing.TestCassandra;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -94,14 +94,14 @@ class ClusterFailoverIT {
       String id = "idem-" + i;
       HttpResponse<String> response = keyedDeposit(victim, id, amountOf(id), "deposit-" + id);
       assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-      originals.put(id, Json.MAPPER.readTree(response.body()));
+      originals.put(id, EntityJson.MAPPER.readTree(response.body()));
     }
     // The same key sent again to the same node: the original answer, nothing applied.
     HttpResponse<String> again =
         cluster.post(victim, path("idem-0"), deposit(10), "deposit-idem-0", Duration.ofSeconds(10));
     assertThat(again.statusCode()).isEqualTo(200);
     assertThat(again.headers().firstValue("Idempotent-Replayed")).hasValue("true");
-    assertThat(Json.MAPPER.readTree(again.body())).isEqualTo(originals.get("idem-0"));
+    assertThat(EntityJson.MAPPER.readTree(again.body())).isEqualTo(originals.get("idem-0"));
 
     // Which accounts live on the victim, by the cluster's own shard view.
     Map<String, String> homes = cluster.shardHomes(survivor, "account");
@@ -147,7 +147,7 @@ class ClusterFailoverIT {
       for (Node node : survivors) {
         HttpResponse<String> response = cluster.get(node, path(id), Duration.ofSeconds(10));
         assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        JsonNode body = Json.MAPPER.readTree(response.body());
+        JsonNode body = EntityJson.MAPPER.readTree(response.body());
         assertThat(body.get("state").get("balance").asLong())
             .as("balance of %s through %s", id, node)
             .isEqualTo(balances.get(id));
@@ -171,9 +171,10 @@ class ClusterFailoverIT {
       assertThat(retry.headers().firstValue("Idempotent-Replayed"))
           .as("retry of %s", id)
           .hasValue("true");
-      assertThat(Json.MAPPER.readTree(retry.body())).as(id).isEqualTo(originals.get(id));
+      assertThat(EntityJson.MAPPER.readTree(retry.body())).as(id).isEqualTo(originals.get(id));
       JsonNode state =
-          Json.MAPPER.readTree(cluster.get(retryVia, path(id), Duration.ofSeconds(10)).body());
+          EntityJson.MAPPER.readTree(
+              cluster.get(retryVia, path(id), Duration.ofSeconds(10)).body());
       assertThat(state.get("version").asLong()).as("events of %s", id).isEqualTo(1);
       assertThat(state.get("state").get("balance").asLong())
           .as("balance of %s (hosted by the killed node: %s)", id, onVictim.contains(id))
@@ -184,7 +185,7 @@ class ClusterFailoverIT {
         cluster.post(
             retryVia, path("idem-0"), deposit(10), "deposit-idem-0-b", Duration.ofSeconds(10));
     assertThat(fresh.statusCode()).isEqualTo(200);
-    assertThat(Json.MAPPER.readTree(fresh.body()).get("version").asLong()).isEqualTo(2);
+    assertThat(EntityJson.MAPPER.readTree(fresh.body()).get("version").asLong()).isEqualTo(2);
   }
 
   /**

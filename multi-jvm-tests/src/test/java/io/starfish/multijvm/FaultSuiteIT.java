@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.multijvm.AccountWorkload.Outcome;
 import io.starfish.multijvm.ForkedCluster.Node;
 import io.starfish.runtime.examples.NextReleaseNode;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -72,7 +72,7 @@ class FaultSuiteIT extends FaultScenarios {
     String path = "/api/v1/entities/account/" + accounts.get(0);
     for (Node node : cluster.nodes()) {
       long before =
-          Json.MAPPER
+          EntityJson.MAPPER
               .readTree(cluster.get(node, path, Duration.ofSeconds(10)).body())
               .path("state")
               .path("balance")
@@ -87,7 +87,7 @@ class FaultSuiteIT extends FaultScenarios {
       assertThat(fee.statusCode())
           .as("the new command through %s: %s", node, fee.body())
           .isEqualTo(200);
-      assertThat(Json.MAPPER.readTree(fee.body()).path("state").path("balance").asLong())
+      assertThat(EntityJson.MAPPER.readTree(fee.body()).path("state").path("balance").asLong())
           .as("balance after deposit 5 and fee 1")
           .isEqualTo(before + 4);
     }
@@ -275,7 +275,7 @@ class FaultSuiteIT extends FaultScenarios {
       HttpResponse<String> response =
           cluster.get(via, AccountWorkload.path(account), Duration.ofSeconds(10));
       assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-      states.put(account, io.starfish.sharding.internal.Json.MAPPER.readTree(response.body()));
+      states.put(account, io.starfish.sharding.EntityJson.MAPPER.readTree(response.body()));
     }
     return states;
   }

@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.persistence.testing.TestCassandra;
 import io.starfish.runtime.dev.NodeProcess;
 import io.starfish.runtime.examples.ExampleNode;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -542,7 +542,7 @@ public final class ForkedCluster implements AutoCloseable {
       HttpResponse<String> response =
           send(node, HttpRequest.newBuilder().GET(), path, Duration.ofSeconds(5));
       return response.statusCode() == 200
-          ? Optional.of(Json.MAPPER.readTree(response.body()))
+          ? Optional.of(EntityJson.MAPPER.readTree(response.body()))
           : Optional.empty();
     } catch (IOException e) {
       return Optional.empty();

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.multijvm.ForkedCluster.Node;
 import io.starfish.persistence.testing.TestCassandra;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -144,7 +144,7 @@ class FullClusterLossIT {
       HttpResponse<String> response =
           cluster.get(via, AccountWorkload.path(account), Duration.ofSeconds(10));
       if (response.statusCode() == 200) {
-        return Json.MAPPER.readTree(response.body());
+        return EntityJson.MAPPER.readTree(response.body());
       }
       if (response.statusCode() != 503 || System.nanoTime() > deadline) {
         throw new AssertionError("reading " + account + " via " + via + ": " + response.body());

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.multijvm.AccountWorkload.Operation;
 import io.starfish.multijvm.AccountWorkload.Outcome;
 import io.starfish.multijvm.ForkedCluster.Node;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
@@ -153,7 +153,7 @@ public final class InvariantChecker {
           HttpResponse<String> response =
               cluster.get(node, AccountWorkload.path(account), Duration.ofSeconds(5));
           if (response.statusCode() == 200) {
-            state = Json.MAPPER.readTree(response.body());
+            state = EntityJson.MAPPER.readTree(response.body());
           }
         } catch (IOException e) {
           // not answering yet: poll again until the deadline

@@ -10,7 +10,6 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.exc.ValueInstantiationException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.starfish.sharding.internal.Json;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -134,7 +133,7 @@ public final class CommandCodec {
       }
     }
     try {
-      return new Decoded(Json.COMMANDS.treeToValue(fields, commandClass), null);
+      return new Decoded(EntityJson.COMMANDS.treeToValue(fields, commandClass), null);
     } catch (JsonProcessingException | IllegalArgumentException e) {
       return error(describe(e, commandClass));
     }
@@ -142,9 +141,9 @@ public final class CommandCodec {
 
   /** The JSON form of a command: its fields plus {@code "type"}. */
   public static ObjectNode encode(Object command) {
-    ObjectNode node = Json.MAPPER.createObjectNode();
+    ObjectNode node = EntityJson.MAPPER.createObjectNode();
     node.put("type", nameOf(command.getClass()));
-    node.setAll((ObjectNode) Json.MAPPER.valueToTree(command));
+    node.setAll((ObjectNode) EntityJson.MAPPER.valueToTree(command));
     return node;
   }
 

@@ -1,11 +1,10 @@
 package io.starfish.sharding;
 
-import org.apache.pekko.actor.typed.Behavior;
-
 /**
- * An entity type as the registry knows it: its name, the commands it accepts, and how to create one
- * instance. Made with {@link EntityType#of} (commands, events and state, the usual way) or {@link
- * EntityType#custom} (a hand-written Pekko behaviour).
+ * An entity type as the registry knows it: its name and the commands it accepts. Starfish builds
+ * the behaviour of each instance from it, with sharding and supervision around. Made with {@link
+ * EntityType#of} (commands, events and state, the usual way) or {@link EntityType#custom} (a
+ * hand-written Pekko behaviour).
  */
 public sealed interface EntityDefinition permits EntityType, EntityType.Custom, SagaType {
 
@@ -14,7 +13,4 @@ public sealed interface EntityDefinition permits EntityType, EntityType.Custom, 
 
   /** The commands this type accepts, for validating requests before they are routed. */
   CommandCodec commands();
-
-  /** The behaviour of one entity instance; Starfish adds sharding and supervision around it. */
-  Behavior<EntityMessage> create(EntityContext context);
 }

@@ -1,7 +1,6 @@
 package io.starfish.sharding;
 
 import io.starfish.persistence.CborSerializable;
-import io.starfish.sharding.internal.DeclaredEntity;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.function.Function;
@@ -102,11 +101,6 @@ public final class EntityType<C, E extends CborSerializable, S extends CborSeria
     return commands;
   }
 
-  @Override
-  public Behavior<EntityMessage> create(EntityContext context) {
-    return new DeclaredEntity<>(this, context);
-  }
-
   public Class<C> commandType() {
     return commandType;
   }
@@ -148,11 +142,6 @@ public final class EntityType<C, E extends CborSerializable, S extends CborSeria
     @Override
     public CommandCodec commands() {
       return CommandCodec.open();
-    }
-
-    @Override
-    public Behavior<EntityMessage> create(EntityContext context) {
-      return factory.apply(context);
     }
   }
 }

@@ -3,11 +3,8 @@ package io.starfish.sharding;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.persistence.CborSerializable;
-import io.starfish.sharding.internal.DeclaredEntity;
-import io.starfish.sharding.internal.Json;
 import java.util.Objects;
 import java.util.Optional;
-import org.apache.pekko.actor.typed.Behavior;
 
 /**
  * An entity that carries a process across other entities: a saga. It is an ordinary {@link
@@ -79,11 +76,6 @@ public final class SagaType<C, E extends CborSerializable, S extends CborSeriali
     return entity.commands();
   }
 
-  @Override
-  public Behavior<EntityMessage> create(EntityContext context) {
-    return new DeclaredEntity<>(entity, this, context);
-  }
-
   public EntityType<C, E, S> entity() {
     return entity;
   }
@@ -103,7 +95,7 @@ public final class SagaType<C, E extends CborSerializable, S extends CborSeriali
   public Optional<Boolean> isPending(String sagaId, JsonNode state) {
     try {
       @SuppressWarnings("unchecked")
-      S typed = (S) Json.MAPPER.treeToValue(state, entity.initialState().getClass());
+      S typed = (S) EntityJson.MAPPER.treeToValue(state, entity.initialState().getClass());
       return Optional.of(nextStep.next(sagaId, typed).isPresent());
     } catch (JsonProcessingException | IllegalArgumentException e) {
       return Optional.empty();

@@ -4,8 +4,10 @@ import com.typesafe.config.Config;
 import io.starfish.observability.EntityTelemetry;
 import io.starfish.persistence.JournalCircuit;
 import io.starfish.persistence.PersistenceSettings;
+import io.starfish.sharding.internal.ControlMessages;
 import io.starfish.sharding.internal.CoordinatorsReady;
 import io.starfish.sharding.internal.CrashOnRequest;
+import io.starfish.sharding.internal.EntityBehaviors;
 import io.starfish.sharding.internal.EntityGuard;
 import io.starfish.sharding.internal.EntityMessages;
 import io.starfish.sharding.internal.SettledRegionAllocation;
@@ -191,7 +193,8 @@ public final class StarfishSharding implements EntityGateway {
     Behavior<EntityMessage> entity =
         Behaviors.setup(
             actorContext ->
-                type.create(
+                EntityBehaviors.of(
+                    type,
                     new EntityContext(
                         type.name(),
                         entityId,
@@ -480,13 +483,13 @@ public final class StarfishSharding implements EntityGateway {
     return "other";
   }
 
-  /** Makes the entity fail now (supervision restarts it); see {@link EntityMessage.Crash}. */
+  /** Makes the entity fail now (supervision restarts it); see {@link ControlMessages.Crash}. */
   public boolean crash(String type, String id) {
     EntityTypeKey<EntityMessage> key = keys.get(type);
     if (key == null) {
       return false;
     }
-    sharding.entityRefFor(key, id).tell(new EntityMessage.Crash());
+    sharding.entityRefFor(key, id).tell(new ControlMessages.Crash());
     return true;
   }
 

@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.annotation.JsonTypeName;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.starfish.sharding.internal.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -25,7 +24,7 @@ class CommandCodecTest {
   private static final CommandCodec CODEC = CommandCodec.forSealed(Command.class);
 
   private static JsonNode json(String text) throws Exception {
-    return Json.COMMANDS.readTree(text);
+    return EntityJson.COMMANDS.readTree(text);
   }
 
   @Test

@@ -8,7 +8,6 @@ import io.starfish.persistence.CborSerializable;
 import io.starfish.persistence.JournalCircuit;
 import io.starfish.persistence.PersistenceSettings;
 import io.starfish.persistence.testing.InMemoryPersistence;
-import io.starfish.sharding.internal.Json;
 import io.starfish.supervision.FailureStatistics;
 import io.starfish.supervision.SupervisionSettings;
 import java.time.Duration;
@@ -112,7 +111,7 @@ class EntitySupervisionTest {
 
   private static JsonNode parse(String json) {
     try {
-      return Json.COMMANDS.readTree(json);
+      return EntityJson.COMMANDS.readTree(json);
     } catch (Exception e) {
       throw new IllegalArgumentException(e);
     }

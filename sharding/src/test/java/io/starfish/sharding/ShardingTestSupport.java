@@ -3,7 +3,6 @@ package io.starfish.sharding;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.typesafe.config.ConfigFactory;
 import io.starfish.persistence.testing.InMemoryPersistence;
-import io.starfish.sharding.internal.Json;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -39,7 +38,7 @@ final class ShardingTestSupport {
   /** Sends a JSON command to an entity and waits for its result. */
   static EntityResult ask(StarfishSharding sharding, String type, String id, String json)
       throws Exception {
-    JsonNode command = Json.COMMANDS.readTree(json);
+    JsonNode command = EntityJson.COMMANDS.readTree(json);
     return sharding
         .ask(
             type,

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.observability.EntityTelemetry;
 import io.starfish.persistence.CborSerializable;
-import io.starfish.sharding.internal.Json;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -80,8 +79,8 @@ class StarfishShardingTest {
                         s ->
                             new EntityResult.Accepted(
                                 lastSequenceNumber(context.actorContext()),
-                                Json.MAPPER.valueToTree(s),
-                                Json.MAPPER.nullNode()));
+                                EntityJson.MAPPER.valueToTree(s),
+                                EntityJson.MAPPER.nullNode()));
               })
           .onCommand(
               EntityMessage.GetState.class,
@@ -91,7 +90,7 @@ class StarfishShardingTest {
                           get.replyTo(),
                           new EntityResult.Current(
                               lastSequenceNumber(context.actorContext()),
-                              Json.MAPPER.valueToTree(state))))
+                              EntityJson.MAPPER.valueToTree(state))))
           .build();
     }
 

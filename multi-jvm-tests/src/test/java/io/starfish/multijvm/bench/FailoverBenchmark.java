@@ -6,7 +6,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starfish.multijvm.ForkedCluster;
 import io.starfish.multijvm.ForkedCluster.Node;
 import io.starfish.persistence.testing.TestCassandra;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -348,7 +348,7 @@ public final class FailoverBenchmark {
         .append(" unreachable (s) | removed (s) |")
         .append(" first entity answers (s) | all entities answer (s) | probe outcomes |\n")
         .append("|---|---|---|---|---|---|---|---|---|---|\n");
-    ArrayNode json = Json.MAPPER.createArrayNode();
+    ArrayNode json = EntityJson.MAPPER.createArrayNode();
     for (Run r : results) {
       md.append(
           String.format(
@@ -405,7 +405,7 @@ public final class FailoverBenchmark {
     Files.writeString(out.resolve("failover.md"), md);
     Files.writeString(
         out.resolve("failover.json"),
-        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json));
+        EntityJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(json));
     System.out.println(md);
     say("written " + out.resolve("failover.md") + " and failover.json");
   }

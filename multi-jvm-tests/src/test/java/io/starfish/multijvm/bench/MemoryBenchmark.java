@@ -3,7 +3,7 @@ package io.starfish.multijvm.bench;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starfish.multijvm.ForkedCluster;
 import io.starfish.persistence.testing.TestCassandra;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpRequest;
@@ -44,7 +44,7 @@ public final class MemoryBenchmark {
     }
     Path out = Path.of("target", "bench");
     Files.createDirectories(out);
-    ObjectNode result = Json.MAPPER.createObjectNode();
+    ObjectNode result = EntityJson.MAPPER.createObjectNode();
     try {
       TestCassandra.instance();
       // With remember-entities off nothing touches the journal at start, and on a fresh
@@ -112,7 +112,7 @@ public final class MemoryBenchmark {
     Files.writeString(out.resolve("memory.md"), md);
     Files.writeString(
         out.resolve("memory.json"),
-        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(result));
+        EntityJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(result));
     System.out.println(md);
     say("written " + out.resolve("memory.md") + " and memory.json");
   }

@@ -10,10 +10,10 @@ import io.starfish.multijvm.ForkedCluster;
 import io.starfish.persistence.PersistenceSettings;
 import io.starfish.persistence.testing.TestCassandra;
 import io.starfish.runtime.examples.Counter;
+import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.StarfishSharding;
-import io.starfish.sharding.internal.Json;
 import io.starfish.supervision.SupervisionSettings;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -223,7 +223,7 @@ public final class RecoveryBenchmark {
   private static void incrementAndAwaitSnapshot(
       ActorSystem<SpawnProtocol.Command> system, String id, long events) throws Exception {
     ActorRef<EntityMessage> entity = spawnEntity(system, id);
-    JsonNode command = Json.COMMANDS.readTree("{\"type\":\"increment\",\"by\":1}");
+    JsonNode command = EntityJson.COMMANDS.readTree("{\"type\":\"increment\",\"by\":1}");
     EntityResult result =
         AskPattern.<EntityMessage, EntityResult>ask(
                 entity,
@@ -418,7 +418,7 @@ public final class RecoveryBenchmark {
     md.append("| events | snapshot | entities | first recovery, median (ms) | min | max |")
         .append(" events/s (median) | same entity again, median (ms) |\n")
         .append("|---|---|---|---|---|---|---|---|\n");
-    ArrayNode json = Json.MAPPER.createArrayNode();
+    ArrayNode json = EntityJson.MAPPER.createArrayNode();
     recoveries.stream()
         .map(r -> r.events() + "/" + r.snapshot())
         .distinct()
@@ -445,23 +445,23 @@ public final class RecoveryBenchmark {
                           : String.format("%.0f", rs.get(0).events() / (median / 1000)),
                       again.get(again.size() / 2)));
             });
-    recoveries.forEach(r -> json.add(Json.MAPPER.valueToTree(r)));
+    recoveries.forEach(r -> json.add(EntityJson.MAPPER.valueToTree(r)));
     md.append("\n| full restart, ").append(remembered).append(" remembered entities | s |\n");
     md.append("|---|---|\n");
-    ObjectNode restartJson = Json.MAPPER.createObjectNode();
+    ObjectNode restartJson = EntityJson.MAPPER.createObjectNode();
     restart.forEach(
         (what, seconds) -> {
           md.append(String.format("| %s | %.1f |%n", what, seconds));
           restartJson.put(what, seconds);
         });
-    ObjectNode all = Json.MAPPER.createObjectNode();
+    ObjectNode all = EntityJson.MAPPER.createObjectNode();
     all.put("date", Instant.now().toString());
     all.set("singleEntity", json);
     all.set("fullRestart", restartJson);
     Files.writeString(out.resolve("recovery.md"), md);
     Files.writeString(
         out.resolve("recovery.json"),
-        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(all));
+        EntityJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(all));
     System.out.println(md);
     say("written " + out.resolve("recovery.md") + " and recovery.json");
   }

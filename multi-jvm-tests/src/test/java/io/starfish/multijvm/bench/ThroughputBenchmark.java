@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starfish.multijvm.ForkedCluster;
 import io.starfish.persistence.testing.TestCassandra;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -365,7 +365,7 @@ public final class ThroughputBenchmark {
       process.destroyForcibly();
       throw new IOException("wrk gave no result:\n" + output);
     }
-    return Json.MAPPER.readTree(resultLine);
+    return EntityJson.MAPPER.readTree(resultLine);
   }
 
   private static Result result(String system, String workload, int connections, JsonNode wrk) {
@@ -558,7 +558,7 @@ public final class ThroughputBenchmark {
         .append(" cores\n\n");
     md.append("| system | workload | concurrency | requests | failed | ok/s | p50 ms | p90 ms |")
         .append(" p99 ms | p99.9 ms | max ms |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
-    ArrayNode json = Json.MAPPER.createArrayNode();
+    ArrayNode json = EntityJson.MAPPER.createArrayNode();
     for (Result r : results) {
       md.append(
           String.format(
@@ -574,7 +574,7 @@ public final class ThroughputBenchmark {
               r.p99Ms(),
               r.p999Ms(),
               r.maxMs()));
-      json.add(Json.MAPPER.valueToTree(r));
+      json.add(EntityJson.MAPPER.valueToTree(r));
     }
     md.append("\n| concurrency | starfish counter / plain Pekko counter |")
         .append(" starfish counter / raw Cassandra inserts | plain Pekko / raw Cassandra |\n")
@@ -604,7 +604,7 @@ public final class ThroughputBenchmark {
       }
     }
     md.append("\n| system | process | pid | RSS MiB | heap max MiB |\n|---|---|---|---|---|\n");
-    ArrayNode rssJson = Json.MAPPER.createArrayNode();
+    ArrayNode rssJson = EntityJson.MAPPER.createArrayNode();
     for (Rss r : rss) {
       md.append(
           String.format(
@@ -614,9 +614,9 @@ public final class ThroughputBenchmark {
               r.pid(),
               r.rssMiB(),
               r.heapMaxMiB() < 0 ? "(Cassandra's own)" : Long.toString(r.heapMaxMiB())));
-      rssJson.add(Json.MAPPER.valueToTree(r));
+      rssJson.add(EntityJson.MAPPER.valueToTree(r));
     }
-    ObjectNode all = Json.MAPPER.createObjectNode();
+    ObjectNode all = EntityJson.MAPPER.createObjectNode();
     all.put("date", Instant.now().toString());
     all.put("secondsPerLevel", seconds);
     all.set("results", json);
@@ -624,7 +624,7 @@ public final class ThroughputBenchmark {
     Files.writeString(out.resolve("throughput.md"), md);
     Files.writeString(
         out.resolve("throughput.json"),
-        Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(all));
+        EntityJson.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(all));
     System.out.println(md);
     say("written " + out.resolve("throughput.md") + " and throughput.json");
   }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.persistence.testing.TestCassandra;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -396,7 +396,7 @@ class BadInputIT {
 
   @Test
   void everyBadRequestGetsItsProblemAndChangesNothing() throws Exception {
-    JsonNode before = Json.MAPPER.readTree(node.get(A1).body());
+    JsonNode before = EntityJson.MAPPER.readTree(node.get(A1).body());
     List<Case> all = new ArrayList<>(cases());
     all.addAll(generated());
     Map<Integer, Integer> statuses = new TreeMap<>();
@@ -419,7 +419,7 @@ class BadInputIT {
       assertThat(response.headers().firstValue("Content-Type"))
           .as(label)
           .contains("application/problem+json");
-      JsonNode problem = Json.MAPPER.readTree(response.body());
+      JsonNode problem = EntityJson.MAPPER.readTree(response.body());
       assertThat(problem.get("type").asText())
           .as(label)
           .isIn(
@@ -439,11 +439,11 @@ class BadInputIT {
         "[bad-input] " + all.size() + " hostile requests, statuses seen: " + statuses);
     assertThat(all).hasSizeGreaterThan(300);
 
-    JsonNode after = Json.MAPPER.readTree(node.get(A1).body());
+    JsonNode after = EntityJson.MAPPER.readTree(node.get(A1).body());
     assertThat(after).isEqualTo(before);
     assertThat(after.get("version").asLong()).isEqualTo(1);
     assertThat(after.get("state").get("balance").asLong()).isEqualTo(100);
-    JsonNode fresh = Json.MAPPER.readTree(node.get(FRESH).body());
+    JsonNode fresh = EntityJson.MAPPER.readTree(node.get(FRESH).body());
     assertThat(fresh.get("version").asLong()).isZero();
     assertThat(fresh.get("state").get("balance").asLong()).isZero();
     HttpResponse<String> ready = node.get("/health/ready");

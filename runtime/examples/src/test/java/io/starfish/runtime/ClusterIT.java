@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.persistence.testing.TestCassandra;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -59,7 +59,7 @@ class ClusterIT {
 
   private static long balance(HttpResponse<String> response) throws Exception {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    return Json.MAPPER.readTree(response.body()).get("state").get("balance").asLong();
+    return EntityJson.MAPPER.readTree(response.body()).get("state").get("balance").asLong();
   }
 
   @Test
@@ -75,7 +75,8 @@ class ClusterIT {
     // Every node names the same oldest member (the one hosting the shard coordinators).
     java.util.Set<String> oldest = new java.util.HashSet<>();
     for (TestNode node : nodes) {
-      oldest.add(Json.MAPPER.readTree(node.get("/api/v1/cluster").body()).get("oldest").asText());
+      oldest.add(
+          EntityJson.MAPPER.readTree(node.get("/api/v1/cluster").body()).get("oldest").asText());
     }
     assertThat(oldest).hasSize(1);
     assertThat(
@@ -106,7 +107,9 @@ class ClusterIT {
 
     // The node hosting the most account shards is lost: downed by a survivor, then stopped.
     JsonNode shards =
-        Json.MAPPER.readTree(nodes.get(0).get("/api/v1/cluster/shards").body()).get("account");
+        EntityJson.MAPPER
+            .readTree(nodes.get(0).get("/api/v1/cluster/shards").body())
+            .get("account");
     String victimAddress = null;
     int most = -1;
     for (var entry : shards.properties()) {
@@ -146,6 +149,6 @@ class ClusterIT {
             .get(1)
             .post("/api/v1/entities/account/cluster-it-0", "{\"type\":\"deposit\",\"amount\":5}");
     assertThat(balance(after)).isEqualTo(expected.get("cluster-it-0") + 5);
-    assertThat(Json.MAPPER.readTree(after.body()).get("version").asLong()).isEqualTo(2);
+    assertThat(EntityJson.MAPPER.readTree(after.body()).get("version").asLong()).isEqualTo(2);
   }
 }

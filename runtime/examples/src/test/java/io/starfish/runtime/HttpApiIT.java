@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.persistence.testing.TestCassandra;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -59,7 +59,7 @@ class HttpApiIT {
     try (TestNode node = TestNode.start("starfish.http.admin-token = \"adm1n\"")) {
       HttpResponse<String> served = node.get("/api/v1/openapi.json");
       assertThat(served.statusCode()).isEqualTo(200);
-      JsonNode document = Json.MAPPER.readTree(served.body());
+      JsonNode document = EntityJson.MAPPER.readTree(served.body());
       assertThat(document).isEqualTo(OpenApiContract.DOCUMENT);
       assertThat(document.get("openapi").asText()).isEqualTo("3.1.0");
       assertThat(OpenApiContract.operations()).containsExactlyInAnyOrderElementsOf(SERVED);
@@ -172,7 +172,7 @@ class HttpApiIT {
                   .build());
       assertThat(rejected.statusCode()).isEqualTo(409);
       original =
-          Json.MAPPER.readTree(
+          EntityJson.MAPPER.readTree(
               node.send(
                       json(node, account, "{\"type\":\"deposit\",\"amount\":2}")
                           .header("Idempotency-Key", "d-2")
@@ -187,7 +187,7 @@ class HttpApiIT {
                   .build());
       assertThat(retry.statusCode()).isEqualTo(200);
       assertThat(retry.headers().firstValue("Idempotent-Replayed")).hasValue("true");
-      assertThat(Json.MAPPER.readTree(retry.body())).isEqualTo(original);
+      assertThat(EntityJson.MAPPER.readTree(retry.body())).isEqualTo(original);
       assertThat(original.get("version").asLong()).isEqualTo(2);
 
       // a deposit makes the withdrawal possible now, but its retry keeps the original rejection
@@ -200,7 +200,7 @@ class HttpApiIT {
       assertThat(rejectedAgain.statusCode()).isEqualTo(409);
       assertThat(rejectedAgain.headers().firstValue("Idempotent-Replayed")).hasValue("true");
 
-      JsonNode state = Json.MAPPER.readTree(node.get(account).body());
+      JsonNode state = EntityJson.MAPPER.readTree(node.get(account).body());
       assertThat(state.get("version").asLong()).isEqualTo(4);
       assertThat(state.get("state").get("balance").asLong()).isEqualTo(1 + 2 + 3 + 500);
     }
@@ -238,7 +238,7 @@ class HttpApiIT {
 
       assertThat(node.get("/health/ready").statusCode()).isEqualTo(200);
       // what was shed changed nothing: exactly the accepted deposits were applied
-      JsonNode state = Json.MAPPER.readTree(node.get(account).body());
+      JsonNode state = EntityJson.MAPPER.readTree(node.get(account).body());
       assertThat(state.get("version").asLong()).isEqualTo(accepted);
       assertThat(state.get("state").get("balance").asLong()).isEqualTo(3 * accepted);
     }

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.persistence.testing.TestCassandra;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
@@ -202,7 +202,7 @@ class JournalOutageIT {
       for (int i = 0; i < ACCOUNTS; i++) {
         String account = "outage-" + i;
         JsonNode state =
-            Json.MAPPER.readTree(node.get("/api/v1/entities/account/" + account).body());
+            EntityJson.MAPPER.readTree(node.get("/api/v1/entities/account/" + account).body());
         assertThat(state.path("state").path("balance").asLong())
             .as(account + " balance vs deposits sent, each with its own key")
             .isEqualTo(sent.get(account).get());

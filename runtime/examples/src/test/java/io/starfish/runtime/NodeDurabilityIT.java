@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.datastax.oss.driver.api.core.CqlSession;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.persistence.testing.TestCassandra;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.net.InetSocketAddress;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
@@ -22,7 +22,7 @@ class NodeDurabilityIT {
 
   private static JsonNode json(HttpResponse<String> response) throws Exception {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-    return Json.MAPPER.readTree(response.body());
+    return EntityJson.MAPPER.readTree(response.body());
   }
 
   @Test

@@ -9,7 +9,7 @@ import com.networknt.schema.JsonSchemaFactory;
 import com.networknt.schema.SpecVersion;
 import com.networknt.schema.ValidationMessage;
 import io.starfish.http.OpenApiRoutes;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.util.ArrayList;
@@ -36,7 +36,7 @@ final class OpenApiContract {
 
   private static JsonNode load() {
     try {
-      return Json.MAPPER.readTree(OpenApiRoutes.load());
+      return EntityJson.MAPPER.readTree(OpenApiRoutes.load());
     } catch (IOException e) {
       throw new IllegalStateException(e);
     }
@@ -109,7 +109,7 @@ final class OpenApiContract {
   }
 
   private static JsonNode ref(String schema) {
-    ObjectNode node = Json.MAPPER.createObjectNode();
+    ObjectNode node = EntityJson.MAPPER.createObjectNode();
     node.put("$ref", "#/components/schemas/" + schema);
     return node;
   }
@@ -124,7 +124,7 @@ final class OpenApiContract {
     }
     JsonNode body;
     try {
-      body = Json.MAPPER.readTree(response.body());
+      body = EntityJson.MAPPER.readTree(response.body());
     } catch (IOException e) {
       throw new AssertionError(label + ": body is not JSON: " + response.body(), e);
     }

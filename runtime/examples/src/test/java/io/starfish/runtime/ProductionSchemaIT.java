@@ -10,7 +10,7 @@ import io.starfish.persistence.CassandraSchema;
 import io.starfish.persistence.testing.TestCassandra;
 import io.starfish.persistence.testing.TestTools;
 import io.starfish.runtime.internal.CassandraConfig;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.util.List;
@@ -53,7 +53,7 @@ class ProductionSchemaIT {
     }
     try (TestNode second = TestNode.start(node)) {
       JsonNode account =
-          Json.MAPPER.readTree(second.get("/api/v1/entities/account/prod-a1").body());
+          EntityJson.MAPPER.readTree(second.get("/api/v1/entities/account/prod-a1").body());
       assertThat(account.get("version").asLong()).isEqualTo(2);
       assertThat(account.get("state").get("balance").asLong()).isEqualTo(42);
     }

@@ -6,10 +6,11 @@ import io.starfish.persistence.testing.InMemoryPersistence;
 import io.starfish.runtime.examples.Account;
 import io.starfish.runtime.examples.Counter;
 import io.starfish.runtime.examples.Transfer;
+import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityResult;
+import io.starfish.sharding.internal.ControlMessages;
 import io.starfish.sharding.internal.EntityState;
-import io.starfish.sharding.internal.Json;
 import io.starfish.sharding.internal.KeyRecorded;
 import java.util.List;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
@@ -55,24 +56,30 @@ class SerializationTest {
         EntityState.of(
             new Transfer.State("failed", Transfer.Stage.DONE, "a-1", "a-2", 50, "refunded")),
         new EntityMessage.Execute(
-            Json.COMMANDS.readTree("{\"type\":\"deposit\",\"amount\":50}"), probe.ref()),
+            EntityJson.COMMANDS.readTree("{\"type\":\"deposit\",\"amount\":50}"), probe.ref()),
         new EntityMessage.Execute(
-            Json.COMMANDS.readTree("{\"type\":\"withdraw\",\"amount\":5}"),
+            EntityJson.COMMANDS.readTree("{\"type\":\"withdraw\",\"amount\":5}"),
             "3f1c0b2e-key",
             probe.ref()),
         new EntityMessage.GetState(probe.ref()),
         // sent to wherever the entity runs by the admin crash action
-        new EntityMessage.Crash(),
+        new ControlMessages.Crash(),
         new KeyRecorded(
             "k-1",
             "ab12",
             1_795_000_000_000L,
             4,
-            Json.COMMANDS.readTree("{\"balance\":50}"),
-            Json.COMMANDS.readTree("{\"events\":[]}"),
+            EntityJson.COMMANDS.readTree("{\"balance\":50}"),
+            EntityJson.COMMANDS.readTree("{\"events\":[]}"),
             null),
         new KeyRecorded(
-            "k-2", "cd34", 1_795_000_000_001L, 4, Json.COMMANDS.readTree("{}"), null, "no funds"),
+            "k-2",
+            "cd34",
+            1_795_000_000_001L,
+            4,
+            EntityJson.COMMANDS.readTree("{}"),
+            null,
+            "no funds"),
         // a snapshot: the developer's state travels with its class name
         new EntityState<>(
             new Account.State(30),
@@ -83,22 +90,26 @@ class SerializationTest {
                     "cd34",
                     1_795_000_000_001L,
                     4,
-                    Json.COMMANDS.readTree("{\"balance\":30}"),
+                    EntityJson.COMMANDS.readTree("{\"balance\":30}"),
                     null,
                     "no funds"))),
         EntityState.of(new Counter.State(7)),
         new EntityResult.Accepted(
             3,
-            Json.COMMANDS.readTree("{\"balance\":50}"),
-            Json.COMMANDS.readTree("{\"events\":[{\"type\":\"deposited\",\"amount\":50}]}")),
-        new EntityResult.Current(0, Json.COMMANDS.readTree("{\"balance\":0}")),
+            EntityJson.COMMANDS.readTree("{\"balance\":50}"),
+            EntityJson.COMMANDS.readTree("{\"events\":[{\"type\":\"deposited\",\"amount\":50}]}")),
+        new EntityResult.Current(0, EntityJson.COMMANDS.readTree("{\"balance\":0}")),
         new EntityResult.Rejected("insufficient funds"),
         new EntityResult.Invalid("amount must be greater than 0"),
         new EntityResult.Unavailable("the journal (Cassandra) is unreachable"),
         new EntityResult.Quarantined("this command made the entity fail 3 times in a row"),
         new EntityResult.Repeated(
-            2, Json.COMMANDS.readTree("{\"balance\":50}"), Json.COMMANDS.readTree("{}"), null),
-        new EntityResult.Repeated(0, Json.COMMANDS.readTree("{\"balance\":0}"), null, "no funds"),
+            2,
+            EntityJson.COMMANDS.readTree("{\"balance\":50}"),
+            EntityJson.COMMANDS.readTree("{}"),
+            null),
+        new EntityResult.Repeated(
+            0, EntityJson.COMMANDS.readTree("{\"balance\":0}"), null, "no funds"),
         new EntityResult.KeyReused("the key was used for another command"));
   }
 

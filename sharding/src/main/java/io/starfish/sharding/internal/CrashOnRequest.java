@@ -7,7 +7,7 @@ import org.apache.pekko.actor.typed.BehaviorInterceptor;
 import org.apache.pekko.actor.typed.TypedActorContext;
 
 /**
- * Turns {@link EntityMessage.Crash} into a failure of the entity, inside its supervisor: the same
+ * Turns {@link ControlMessages.Crash} into a failure of the entity, inside its supervisor: the same
  * path as a command handler that throws (restart with backoff, recovery from the journal), for
  * every entity type, declared or hand-written.
  */
@@ -36,7 +36,7 @@ public final class CrashOnRequest extends BehaviorInterceptor<EntityMessage, Ent
       TypedActorContext<EntityMessage> context,
       EntityMessage message,
       ReceiveTarget<EntityMessage> target) {
-    if (message instanceof EntityMessage.Crash) {
+    if (message instanceof ControlMessages.Crash) {
       EntityTelemetry.get(context.asJava().getSystem()).crashRequested(type);
       throw new CrashRequested(type + "/" + id);
     }

@@ -7,11 +7,10 @@ import io.starfish.observability.EntityTelemetry;
 import io.starfish.persistence.CborSerializable;
 import io.starfish.sharding.CommandCodec;
 import io.starfish.sharding.EntityContext;
+import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityMessage.Execute;
 import io.starfish.sharding.EntityMessage.GetState;
-import io.starfish.sharding.EntityMessage.StepDue;
-import io.starfish.sharding.EntityMessage.StepEnded;
 import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.EntityType;
 import io.starfish.sharding.Outcome;
@@ -19,6 +18,8 @@ import io.starfish.sharding.SagaSettings;
 import io.starfish.sharding.SagaStep;
 import io.starfish.sharding.SagaType;
 import io.starfish.sharding.StepResult;
+import io.starfish.sharding.internal.ControlMessages.StepDue;
+import io.starfish.sharding.internal.ControlMessages.StepEnded;
 import io.starfish.supervision.CommandFailedException;
 import java.util.ArrayList;
 import java.util.List;
@@ -108,7 +109,7 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
             })
         // Under sharding the guard (EntityGuard) turns Idle into Passivate before it gets here;
         // an entity run without it (unit tests) has no one to passivate it and ignores it.
-        .onCommand(EntityMessage.Idle.class, (state, idle) -> Effect().noReply())
+        .onCommand(ControlMessages.Idle.class, (state, idle) -> Effect().noReply())
         .onCommand(
             GetState.class,
             (state, get) ->
@@ -128,7 +129,7 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
     String fingerprint = null;
     long now = System.currentTimeMillis();
     if (execute.idempotencyKey() != null) {
-      fingerprint = Json.fingerprint(execute.command());
+      fingerprint = CommandFingerprint.of(execute.command());
       Optional<KeyRecorded> earlier =
           state.find(execute.idempotencyKey(), now, context.persistence().idempotencyRetention());
       if (earlier.isPresent()) {
@@ -220,12 +221,12 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
     }
     ActorContext<EntityMessage> actor = context.actorContext();
     if (finished) {
-      actor.setReceiveTimeout(after.get(), EntityMessage.Idle.INSTANCE);
+      actor.setReceiveTimeout(after.get(), ControlMessages.Idle.INSTANCE);
     } else {
       io.starfish.sharding.ShardingSettings.create(actor.getSystem())
           .passivateIdleAfter()
           .ifPresentOrElse(
-              idle -> actor.setReceiveTimeout(idle, EntityMessage.Idle.INSTANCE),
+              idle -> actor.setReceiveTimeout(idle, ControlMessages.Idle.INSTANCE),
               actor::cancelReceiveTimeout);
     }
     finishedTimeoutSet = finished;
@@ -461,14 +462,14 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
   }
 
   private static JsonNode render(Object value) {
-    return Json.MAPPER.valueToTree(value);
+    return EntityJson.MAPPER.valueToTree(value);
   }
 
   private static JsonNode reply(Outcome.Persist<?> persist) {
     if (persist.reply() != null) {
       return render(persist.reply());
     }
-    ObjectNode reply = Json.MAPPER.createObjectNode();
+    ObjectNode reply = EntityJson.MAPPER.createObjectNode();
     ArrayNode events = reply.putArray("events");
     for (Object event : persist.events()) {
       events.add(CommandCodec.encode(event));

@@ -43,7 +43,7 @@ public final class EntityGuard extends BehaviorInterceptor<EntityMessage, Entity
           // The receive timeout belongs to the actor, so it survives restarts of the entity.
           settings
               .passivateIdleAfter()
-              .ifPresent(idle -> context.setReceiveTimeout(idle, EntityMessage.Idle.INSTANCE));
+              .ifPresent(idle -> context.setReceiveTimeout(idle, ControlMessages.Idle.INSTANCE));
           return Behaviors.intercept(
               () -> new EntityGuard(shard, settings.minorityGuard()), entity);
         });
@@ -54,20 +54,20 @@ public final class EntityGuard extends BehaviorInterceptor<EntityMessage, Entity
       TypedActorContext<EntityMessage> context,
       EntityMessage message,
       ReceiveTarget<EntityMessage> target) {
-    if (message == EntityMessage.Idle.INSTANCE) {
+    if (message == ControlMessages.Idle.INSTANCE) {
       // With remember-entities on, Passivate (not a plain stop) also forgets the entity, so it is
       // not restarted on failover; the shard answers with the stop message.
       shard.tell(new ClusterSharding.Passivate<>(context.asJava().getSelf()));
       return Behaviors.same();
     }
-    if (message instanceof EntityMessage.StepEnded ended && ended.result() != null) {
+    if (message instanceof ControlMessages.StepEnded ended && ended.result() != null) {
       // A saga on a node cut off from the majority must not persist a step's result: the majority
       // may already run this saga again. It sends the step again later (same key: the answer is
       // not lost), by which time this node has been downed or has healed.
       Optional<String> problem = writeProblem(context);
       if (problem.isPresent()) {
         return target.apply(
-            context, new EntityMessage.StepEnded(ended.stepKey(), null, problem.get()));
+            context, new ControlMessages.StepEnded(ended.stepKey(), null, problem.get()));
       }
     }
     if (message instanceof EntityMessage.Execute execute) {

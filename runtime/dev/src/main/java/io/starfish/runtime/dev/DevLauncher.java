@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.persistence.embedded.CassandraStartException;
 import io.starfish.persistence.embedded.EmbeddedCassandra;
 import io.starfish.persistence.embedded.EmbeddedCassandraCluster;
-import io.starfish.sharding.internal.Json;
+import io.starfish.sharding.EntityJson;
 import java.io.IOException;
 import java.net.Socket;
 import java.net.URI;
@@ -380,7 +380,7 @@ public final class DevLauncher {
       if (response.statusCode() == 200) {
         return "ready";
       }
-      JsonNode detail = Json.MAPPER.readTree(response.body()).path("detail");
+      JsonNode detail = EntityJson.MAPPER.readTree(response.body()).path("detail");
       return detail.isTextual() ? detail.asText() : "HTTP " + response.statusCode();
     } catch (IOException e) {
       return "starting";
@@ -418,7 +418,7 @@ public final class DevLauncher {
           continue;
         }
         Map<Integer, String> status = new HashMap<>();
-        for (JsonNode member : Json.MAPPER.readTree(response.body()).path("members")) {
+        for (JsonNode member : EntityJson.MAPPER.readTree(response.body()).path("members")) {
           String address = member.path("address").asText();
           int remotePort = Integer.parseInt(address.substring(address.lastIndexOf(':') + 1));
           status.put(

@@ -6,11 +6,11 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.persistence.CborSerializable;
 import io.starfish.persistence.PersistenceSettings;
 import io.starfish.persistence.testing.InMemoryPersistence;
+import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.StarfishSharding;
 import io.starfish.sharding.internal.EntityState;
-import io.starfish.sharding.internal.Json;
 import io.starfish.sharding.internal.KeyRecorded;
 import io.starfish.supervision.SupervisionSettings;
 import java.time.Duration;
@@ -68,7 +68,7 @@ class AccountTest {
       run(String json) {
     JsonNode command;
     try {
-      command = Json.COMMANDS.readTree(json);
+      command = EntityJson.COMMANDS.readTree(json);
     } catch (Exception e) {
       throw new IllegalArgumentException(e);
     }
@@ -80,7 +80,7 @@ class AccountTest {
       run(String json, String idempotencyKey) {
     JsonNode command;
     try {
-      command = Json.COMMANDS.readTree(json);
+      command = EntityJson.COMMANDS.readTree(json);
     } catch (Exception e) {
       throw new IllegalArgumentException(e);
     }

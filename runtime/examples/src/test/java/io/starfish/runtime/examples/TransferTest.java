@@ -7,12 +7,12 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.persistence.CborSerializable;
 import io.starfish.persistence.PersistenceSettings;
 import io.starfish.persistence.testing.InMemoryPersistence;
+import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityMessage.Execute;
 import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.StarfishSharding;
 import io.starfish.sharding.internal.EntityState;
-import io.starfish.sharding.internal.Json;
 import io.starfish.supervision.SupervisionSettings;
 import java.time.Duration;
 import java.util.List;
@@ -266,7 +266,7 @@ class TransferTest {
 
   private static JsonNode json(String text) {
     try {
-      return Json.COMMANDS.readTree(text);
+      return EntityJson.COMMANDS.readTree(text);
     } catch (Exception e) {
       throw new IllegalArgumentException(e);
     }
