@@ -139,7 +139,11 @@ public final class DevSession {
     nodes.put(starter.start(index));
   }
 
-  /** Watches the nodes and Cassandra until the stop has finished. */
+  /**
+   * Watches the nodes and Cassandra until the stop has finished. A supervision loop, not a wait for
+   * a condition (so no Awaitility, a test library anyway): each round acts on what it finds, then
+   * pauses on the stop latch, which also ends the pause at once on Ctrl-C.
+   */
   private void watch() throws InterruptedException {
     while (!stop.isStopping()) {
       nodeSelfHeal.checkOnce();
