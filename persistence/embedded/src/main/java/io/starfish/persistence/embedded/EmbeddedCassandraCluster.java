@@ -1,5 +1,6 @@
 package io.starfish.persistence.embedded;
 
+import io.starfish.persistence.embedded.internal.CassandraLog;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -167,6 +168,11 @@ public final class EmbeddedCassandraCluster implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits until every other running node has logged {@code downLine} once more than before. A plain
+   * loop with a 200 ms pause, not Awaitility: this is main code, and Awaitility is a test library
+   * that should not become a dependency of everything that starts a ring.
+   */
   private void awaitSeenDown(
       EmbeddedCassandra.Settings node, String downLine, java.util.Map<Integer, Long> before) {
     long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(60);
@@ -195,11 +201,7 @@ public final class EmbeddedCassandraCluster implements AutoCloseable {
   }
 
   private static long count(Path logFile, String line) {
-    try (Stream<String> lines = Files.lines(logFile, java.nio.charset.StandardCharsets.UTF_8)) {
-      return lines.filter(l -> l.contains(line)).count();
-    } catch (IOException | UncheckedIOException e) {
-      return 0;
-    }
+    return CassandraLog.countLinesContaining(logFile, line);
   }
 
   private static void deleteRecursively(Path dir) {

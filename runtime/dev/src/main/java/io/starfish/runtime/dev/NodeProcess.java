@@ -30,8 +30,6 @@ public final class NodeProcess {
 
   private final long startedNanos = System.nanoTime();
 
-  volatile boolean reportedDead;
-
   private NodeProcess(int index, int remotePort, int httpPort, Process process, Path logFile) {
     this.index = index;
     this.remotePort = remotePort;
