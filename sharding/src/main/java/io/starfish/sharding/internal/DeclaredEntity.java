@@ -1,34 +1,23 @@
 package io.starfish.sharding.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starfish.observability.EntityTelemetry;
 import io.starfish.persistence.CborSerializable;
 import io.starfish.sharding.CommandCodec;
 import io.starfish.sharding.EntityContext;
-import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityMessage.Execute;
 import io.starfish.sharding.EntityMessage.GetState;
 import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.EntityType;
 import io.starfish.sharding.Outcome;
-import io.starfish.sharding.SagaSettings;
-import io.starfish.sharding.SagaStep;
 import io.starfish.sharding.SagaType;
-import io.starfish.sharding.StepResult;
 import io.starfish.sharding.internal.ControlMessages.StepDue;
 import io.starfish.sharding.internal.ControlMessages.StepEnded;
 import io.starfish.supervision.CommandFailedException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import org.apache.pekko.actor.typed.RecipientRef;
-import org.apache.pekko.actor.typed.javadsl.ActorContext;
-import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -55,19 +44,8 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
   private final EntityType<C, E, S> type;
   private final EntityContext context;
 
-  /** The saga this entity is, or null for a plain entity. */
-  private final SagaType<C, E, S> saga;
-
-  private SagaSettings sagaSettings;
-
-  /** The idempotency key of the step sent and not yet resolved, or null. */
-  private String stepInFlight;
-
-  /** Whether an answer to {@link #stepInFlight} is awaited (false: a retry is scheduled). */
-  private boolean awaitingAnswer;
-
-  /** Transient failures of the step in flight so far. */
-  private int stepFailures;
+  /** Runs the steps of the saga this entity is; null for a plain entity. */
+  private final SagaDriver<C, E, S> saga;
 
   private final EntityTelemetry telemetry;
 
@@ -81,7 +59,7 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
   public DeclaredEntity(EntityType<C, E, S> type, SagaType<C, E, S> saga, EntityContext context) {
     super(context.persistenceId());
     this.type = type;
-    this.saga = saga;
+    this.saga = saga == null ? null : new SagaDriver<>(saga, context);
     this.context = context;
     this.telemetry = EntityTelemetry.get(context.actorContext().getSystem());
     this.startedNanos = System.nanoTime();
@@ -101,9 +79,8 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
         .onCommand(
             StepDue.class,
             (state, due) -> {
-              if (due.stepKey().equals(stepInFlight) && !awaitingAnswer) {
-                stepInFlight = null;
-                drive(state);
+              if (saga != null) {
+                saga.onStepDue(state.domain(), due);
               }
               return Effect().noReply();
             })
@@ -116,7 +93,8 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
                 Effect()
                     .reply(
                         get.replyTo(),
-                        new EntityResult.Current(version(state), render(state.domain()))))
+                        new EntityResult.Current(
+                            version(state), EntityRendering.render(state.domain()))))
         .build();
   }
 
@@ -133,7 +111,8 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
       Optional<KeyRecorded> earlier =
           state.find(execute.idempotencyKey(), now, context.persistence().idempotencyRetention());
       if (earlier.isPresent()) {
-        return Effect().reply(execute.replyTo(), repeated(earlier.get(), fingerprint));
+        return Effect()
+            .reply(execute.replyTo(), IdempotencyRecords.answerToRetry(earlier.get(), fingerprint));
       }
     }
     C command = type.commandType().cast(decoded.command());
@@ -145,7 +124,7 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
       throw new CommandFailedException(execute, e);
     }
     if (outcome instanceof Outcome.Persist<E> persist) {
-      JsonNode reply = reply(persist);
+      JsonNode reply = EntityRendering.reply(persist);
       List<CborSerializable> events = new ArrayList<>(persist.events());
       if (fingerprint != null) {
         S after = state.domain();
@@ -158,7 +137,7 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
                 fingerprint,
                 now,
                 version(state) + persist.events().size(),
-                render(after),
+                EntityRendering.render(after),
                 reply,
                 null));
       }
@@ -173,7 +152,8 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
           .thenReply(
               execute.replyTo(),
               newState ->
-                  new EntityResult.Accepted(version(newState), render(newState.domain()), reply));
+                  new EntityResult.Accepted(
+                      version(newState), EntityRendering.render(newState.domain()), reply));
     }
     if (outcome instanceof Outcome.Reject<E> reject) {
       if (fingerprint == null) {
@@ -186,7 +166,7 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
               fingerprint,
               now,
               version(state),
-              render(state.domain()),
+              EntityRendering.render(state.domain()),
               null,
               reject.reason());
       long persistStarted = System.nanoTime();
@@ -202,188 +182,26 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
     throw new IllegalStateException("command handler of " + type.name() + " returned " + outcome);
   }
 
-  // ---- sagas: send the next step, resolve its answer, persist the result, repeat ----
-
-  /** Whether the receive timeout is the shorter one of a finished saga. */
-  private boolean finishedTimeoutSet;
-
-  /**
-   * A saga with no step left is passivated after starfish.sharding.saga.passivate-finished-after
-   * (through the same Idle message the sharding guard turns into Passivate), so that
-   * remember-entities forgets it instead of recovering every finished saga on each rebalance. A
-   * saga that has a step again (a start command after a refused one) goes back to the ordinary idle
-   * passivation.
-   */
-  private void passivateSoonIfFinished(boolean finished) {
-    Optional<java.time.Duration> after = sagaSettings.passivateFinishedAfter();
-    if (after.isEmpty() || finished == finishedTimeoutSet) {
-      return;
-    }
-    ActorContext<EntityMessage> actor = context.actorContext();
-    if (finished) {
-      actor.setReceiveTimeout(after.get(), ControlMessages.Idle.INSTANCE);
-    } else {
-      io.starfish.sharding.ShardingSettings.create(actor.getSystem())
-          .passivateIdleAfter()
-          .ifPresentOrElse(
-              idle -> actor.setReceiveTimeout(idle, ControlMessages.Idle.INSTANCE),
-              actor::cancelReceiveTimeout);
-    }
-    finishedTimeoutSet = finished;
-  }
-
-  /** Sends the saga's next step, if it has one and none is in flight. */
+  /** Sends the saga's next step, if this entity is a saga. */
   private void drive(EntityState<S> state) {
-    if (saga == null || stepInFlight != null) {
-      return;
+    if (saga != null) {
+      saga.drive(state.domain());
     }
-    if (sagaSettings == null) {
-      sagaSettings = SagaSettings.create(context.actorContext().getSystem());
-    }
-    Optional<SagaStep> next = saga.nextStep().next(context.entityId(), state.domain());
-    if (next.isEmpty()) {
-      stepFailures = 0;
-      passivateSoonIfFinished(true);
-      return;
-    }
-    passivateSoonIfFinished(false);
-    SagaStep step = next.get();
-    stepInFlight = step.idempotencyKey();
-    awaitingAnswer = true;
-    JsonNode command = CommandCodec.encode(step.command());
-    ActorContext<EntityMessage> actor = context.actorContext();
-    actor
-        .getLog()
-        .debug(
-            "{} sends step {} to {}/{}",
-            context.persistenceId().id(),
-            step.idempotencyKey(),
-            step.entityType(),
-            step.entityId());
-    CompletionStage<EntityResult> answer;
-    try {
-      RecipientRef<EntityMessage> target =
-          context.router().entity(step.entityType(), step.entityId());
-      answer =
-          AskPattern.ask(
-              target,
-              replyTo -> new Execute(command, step.idempotencyKey(), replyTo),
-              sagaSettings.stepTimeout(),
-              actor.getSystem().scheduler());
-    } catch (RuntimeException e) {
-      answer = CompletableFuture.failedFuture(e);
-    }
-    actor.pipeToSelf(
-        answer,
-        (result, failure) ->
-            new StepEnded(
-                step.idempotencyKey(), result, failure == null ? null : failure.toString()));
   }
 
   private ReplyEffect<CborSerializable, EntityState<S>> onStepEnded(
       EntityState<S> state, StepEnded ended) {
-    if (saga == null || !ended.stepKey().equals(stepInFlight)) {
-      return Effect().noReply(); // an answer to a step already resolved
-    }
-    Optional<SagaStep> current = saga.nextStep().next(context.entityId(), state.domain());
-    if (current.isEmpty() || !current.get().idempotencyKey().equals(ended.stepKey())) {
-      stepInFlight = null;
-      drive(state);
+    if (saga == null) {
       return Effect().noReply();
     }
-    SagaStep step = current.get();
-    Optional<StepResult> definite = definite(step, ended);
-    if (definite.isEmpty()) {
-      awaitingAnswer = false;
-      stepFailures++;
-      java.time.Duration wait = sagaSettings.backoff(stepFailures);
-      String why = ended.failure() != null ? ended.failure() : String.valueOf(ended.result());
-      if (stepFailures == 1 || stepFailures % 10 == 0) {
-        context
-            .actorContext()
-            .getLog()
-            .info(
-                "{}: step {} to {}/{} did not complete ({}, attempt {}); sending it again in {} ms",
-                context.persistenceId().id(),
-                step.idempotencyKey(),
-                step.entityType(),
-                step.entityId(),
-                why,
-                stepFailures,
-                wait.toMillis());
-      }
-      context
-          .actorContext()
-          .scheduleOnce(wait, context.actorContext().getSelf(), new StepDue(step.idempotencyKey()));
+    Optional<List<E>> events = saga.onStepEnded(state.domain(), ended);
+    if (events.isEmpty()) {
       return Effect().noReply();
-    }
-    Outcome<E> outcome = saga.stepHandler().handle(state.domain(), step, definite.get());
-    if (!(outcome instanceof Outcome.Persist<E> persist) || persist.events().isEmpty()) {
-      throw new IllegalStateException(
-          "the step handler of saga "
-              + type.name()
-              + " must persist at least one event for the result of step "
-              + step.idempotencyKey()
-              + ", returned "
-              + outcome);
     }
     return Effect()
-        .persist(new ArrayList<CborSerializable>(persist.events()))
-        .thenRun(
-            newState -> {
-              stepInFlight = null;
-              stepFailures = 0;
-              drive(newState);
-            })
+        .persist(new ArrayList<CborSerializable>(events.get()))
+        .thenRun(newState -> saga.stepPersisted(newState.domain()))
         .thenNoReply();
-  }
-
-  /**
-   * The definite result of a step's answer, or empty when the step must be sent again (no answer,
-   * target unavailable or quarantined). Answers that mean the saga itself is wrong (an invalid
-   * command, a key used for another command) count as rejections, so that the saga compensates
-   * instead of retrying forever; they are logged as errors.
-   */
-  private Optional<StepResult> definite(SagaStep step, StepEnded ended) {
-    EntityResult result = ended.result();
-    if (result instanceof EntityResult.Accepted accepted) {
-      return Optional.of(new StepResult.Accepted(accepted.state(), accepted.reply()));
-    }
-    if (result instanceof EntityResult.Repeated repeated) {
-      return Optional.of(
-          repeated.rejection() == null
-              ? new StepResult.Accepted(repeated.state(), repeated.reply())
-              : new StepResult.Rejected(repeated.rejection()));
-    }
-    if (result instanceof EntityResult.Rejected rejected) {
-      return Optional.of(new StepResult.Rejected(rejected.reason()));
-    }
-    if (result instanceof EntityResult.Invalid || result instanceof EntityResult.KeyReused) {
-      context
-          .actorContext()
-          .getLog()
-          .error(
-              "{}: step {} to {}/{} was refused as a faulty command ({}); the saga treats it as"
-                  + " rejected",
-              context.persistenceId().id(),
-              step.idempotencyKey(),
-              step.entityType(),
-              step.entityId(),
-              result);
-      return Optional.of(new StepResult.Rejected(String.valueOf(result)));
-    }
-    return Optional.empty(); // no answer, Unavailable, Quarantined: transient
-  }
-
-  private static EntityResult repeated(KeyRecorded earlier, String fingerprint) {
-    if (!earlier.fingerprint().equals(fingerprint)) {
-      return new EntityResult.KeyReused(
-          "the idempotency key \""
-              + earlier.key()
-              + "\" was already used for a different command on this entity");
-    }
-    return new EntityResult.Repeated(
-        earlier.version(), earlier.state(), earlier.reply(), earlier.rejection());
   }
 
   @Override
@@ -404,26 +222,10 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
     return (E) event;
   }
 
-  /**
-   * Snapshots written before idempotency keys existed hold the developer's state itself; they are
-   * read as that state with no keys.
-   */
+  /** Snapshots written before idempotency keys existed are read as that state with no keys. */
   @Override
   public SnapshotAdapter<EntityState<S>> snapshotAdapter() {
-    return new SnapshotAdapter<>() {
-      @Override
-      public Object toJournal(EntityState<S> state) {
-        return state;
-      }
-
-      @Override
-      @SuppressWarnings("unchecked")
-      public EntityState<S> fromJournal(Object from) {
-        return from instanceof EntityState<?> state
-            ? (EntityState<S>) state
-            : EntityState.of((S) from);
-      }
-    };
+    return new PreKeySnapshots<>();
   }
 
   @Override
@@ -459,21 +261,5 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
    */
   private long version(EntityState<S> state) {
     return lastSequenceNumber(context.actorContext()) - state.markers();
-  }
-
-  private static JsonNode render(Object value) {
-    return EntityJson.MAPPER.valueToTree(value);
-  }
-
-  private static JsonNode reply(Outcome.Persist<?> persist) {
-    if (persist.reply() != null) {
-      return render(persist.reply());
-    }
-    ObjectNode reply = EntityJson.MAPPER.createObjectNode();
-    ArrayNode events = reply.putArray("events");
-    for (Object event : persist.events()) {
-      events.add(CommandCodec.encode(event));
-    }
-    return reply;
   }
 }
