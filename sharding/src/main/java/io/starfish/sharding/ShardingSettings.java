@@ -52,4 +52,24 @@ public record ShardingSettings(
         c.getString("entity-dispatcher"),
         settle);
   }
+
+  /**
+   * A saga waiting to send a step again receives no message for up to step-timeout +
+   * retry-max-backoff; if idle passivation came first, it would stop the saga and remember-entities
+   * would forget it, so that it resumed only on its next message.
+   */
+  void requireSagasOutliveTheirWaits(EntityRegistry registry, SagaSettings sagas) {
+    boolean anySaga = registry.all().stream().anyMatch(type -> type instanceof SagaType);
+    if (anySaga
+        && passivateIdleAfter.isPresent()
+        && passivateIdleAfter.get().compareTo(sagas.longestQuietPeriod().multipliedBy(2)) < 0) {
+      throw new IllegalArgumentException(
+          "starfish.sharding.passivate-idle-after ("
+              + passivateIdleAfter.get()
+              + ") must be at least twice starfish.sharding.saga.step-timeout +"
+              + " retry-max-backoff ("
+              + sagas.longestQuietPeriod()
+              + "), or a waiting saga could be passivated mid-way");
+    }
+  }
 }

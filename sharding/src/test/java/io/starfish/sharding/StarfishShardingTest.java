@@ -221,11 +221,9 @@ class StarfishShardingTest {
     SagaSettings sagas =
         new SagaSettings(Duration.ofSeconds(5), Duration.ofMillis(200), Duration.ofSeconds(5));
     org.assertj.core.api.Assertions.assertThatThrownBy(
-            () ->
-                StarfishSharding.requireSagasOutliveTheirWaits(
-                    EntityRegistry.of(RELAY), quick, sagas))
+            () -> quick.requireSagasOutliveTheirWaits(EntityRegistry.of(RELAY), sagas))
         .hasMessageContaining("passivate-idle-after");
-    StarfishSharding.requireSagasOutliveTheirWaits(EntityRegistry.of(TALLY), quick, sagas);
+    quick.requireSagasOutliveTheirWaits(EntityRegistry.of(TALLY), sagas);
   }
 
   @Test

@@ -1,0 +1,90 @@
+package io.starfish.sharding.internal;
+
+import io.starfish.persistence.JournalCircuit;
+import io.starfish.persistence.PersistenceSettings;
+import io.starfish.sharding.EntityContext;
+import io.starfish.sharding.EntityDefinition;
+import io.starfish.sharding.EntityMessage;
+import io.starfish.sharding.EntityRouter;
+import io.starfish.sharding.StarfishSharding;
+import io.starfish.supervision.FailureStatistics;
+import io.starfish.supervision.SupervisedEntity;
+import io.starfish.supervision.SupervisionSettings;
+import java.util.Map;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.persistence.typed.PersistenceId;
+
+/**
+ * One entity instance as Starfish runs it, sharding aside: the entity's behaviour inside its
+ * supervision (restart with backoff, poison-command quarantine, journal failures reported to the
+ * node's {@link JournalCircuit}, crash requests), with its type and id in every log line.
+ */
+public final class EntityInstance {
+
+  private EntityInstance() {}
+
+  /**
+   * @param onGiveUp receives the entity's actor when supervision gives up on it
+   * @param router how the entity reaches other entities (sagas send their steps through it); null:
+   *     through Cluster Sharding
+   */
+  public static Behavior<EntityMessage> behavior(
+      EntityDefinition type,
+      String entityId,
+      PersistenceSettings persistence,
+      SupervisionSettings supervision,
+      Consumer<ActorRef<EntityMessage>> onGiveUp,
+      EntityRouter router) {
+    Behavior<EntityMessage> entity =
+        Behaviors.setup(
+            actorContext ->
+                EntityBehaviors.of(
+                    type,
+                    new EntityContext(
+                        type.name(),
+                        entityId,
+                        PersistenceId.of(type.name(), entityId),
+                        persistence,
+                        actorContext,
+                        router != null ? router : shardedRouter(actorContext.getSystem()))));
+    // Every log line of the entity (its own, supervision's, Pekko Persistence's) names it.
+    Map<String, String> mdc = Map.of("entityType", type.name(), "entityId", entityId);
+    Behavior<EntityMessage> supervised =
+        Behaviors.setup(
+            context -> {
+              JournalCircuit circuit = JournalCircuit.get(context.getSystem());
+              FailureStatistics statistics = FailureStatistics.get(context.getSystem());
+              return SupervisedEntity.of(
+                      type.name(),
+                      entityId,
+                      EntityMessage.class,
+                      supervision.forEntityType(type.name()),
+                      EntityMessages.INSPECTOR,
+                      statistics)
+                  .dependencyFailures(
+                      EntityMessages::isJournalFailure,
+                      failure -> {
+                        statistics.persistFailure(type.name());
+                        circuit.recordFailure(failure);
+                      })
+                  // A node whose journal is down refuses at once the commands that reach its
+                  // entities through other nodes, as its own HTTP routes do.
+                  .refuseCommandsWhile(circuit::openReason)
+                  .onGiveUp(onGiveUp)
+                  .wrap(
+                      Behaviors.intercept(() -> new CrashOnRequest(type.name(), entityId), entity));
+            });
+    return Behaviors.withMdc(EntityMessage.class, mdc, supervised);
+  }
+
+  /** Routes to entities through Cluster Sharding (resolved on first use). */
+  private static EntityRouter shardedRouter(ActorSystem<?> system) {
+    return (type, id) ->
+        ClusterSharding.get(system).entityRefFor(StarfishSharding.typeKey(type), id);
+  }
+}
