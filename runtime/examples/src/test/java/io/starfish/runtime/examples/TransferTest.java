@@ -4,23 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.starfish.persistence.CborSerializable;
-import io.starfish.persistence.PersistenceSettings;
-import io.starfish.persistence.testing.InMemoryPersistence;
 import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityMessage.Execute;
 import io.starfish.sharding.EntityResult;
-import io.starfish.sharding.StarfishSharding;
-import io.starfish.sharding.internal.EntityState;
-import io.starfish.supervision.SupervisionSettings;
+import io.starfish.sharding.testkit.EntityTestKit;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
-import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -38,8 +32,7 @@ class TransferTest {
   /** The probes standing in for accounts, by id; created on the saga's first step to each. */
   private final Map<String, TestProbe<EntityMessage>> accounts = new ConcurrentHashMap<>();
 
-  private EventSourcedBehaviorTestKit<EntityMessage, CborSerializable, EntityState<Transfer.State>>
-      transfer;
+  private EntityTestKit<Transfer.Command, Transfer.Event, Transfer.State> transfer;
 
   private static int transferCount;
   private String transferId;
@@ -53,7 +46,7 @@ class TransferTest {
                     // quick retries, so that the retry test does not wait long
                     "starfish.sharding.saga { step-timeout = 1 s, retry-min-backoff = 50 ms,"
                         + " retry-max-backoff = 200 ms }")
-                .withFallback(InMemoryPersistence.config()));
+                .withFallback(EntityTestKit.config()));
   }
 
   @AfterAll
@@ -65,17 +58,14 @@ class TransferTest {
   void newTransfer() {
     transferId = "t" + (++transferCount);
     transfer =
-        EventSourcedBehaviorTestKit.create(
+        EntityTestKit.of(
             testKit.system(),
-            StarfishSharding.entityBehavior(
-                Transfer.TYPE,
-                transferId,
-                PersistenceSettings.create(testKit.system()),
-                SupervisionSettings.create(testKit.system()),
-                (type, id) -> {
-                  assertThat(type).isEqualTo("account");
-                  return account(id).ref();
-                }));
+            Transfer.TYPE,
+            transferId,
+            (type, id) -> {
+              assertThat(type).isEqualTo("account");
+              return account(id).ref();
+            });
   }
 
   private TestProbe<EntityMessage> account(String id) {
@@ -83,20 +73,7 @@ class TransferTest {
   }
 
   private EntityResult start(String from, String to, long amount) {
-    return transfer
-        .<EntityResult>runCommand(
-            replyTo ->
-                new Execute(
-                    json(
-                        "{\"type\":\"start\",\"from\":\""
-                            + from
-                            + "\",\"to\":\""
-                            + to
-                            + "\",\"amount\":"
-                            + amount
-                            + "}"),
-                    replyTo))
-        .reply();
+    return transfer.run(new Transfer.Start(from, to, amount)).reply();
   }
 
   /** The next step the saga sends to account {@code id}: checked for its command and key. */
@@ -113,22 +90,18 @@ class TransferTest {
   }
 
   private Transfer.State awaitStatus(String status) {
-    await()
-        .atMost(Duration.ofSeconds(5))
-        .until(() -> transfer.getState().domain().status().equals(status));
-    return transfer.getState().domain();
+    await().atMost(Duration.ofSeconds(5)).until(() -> transfer.state().status().equals(status));
+    return transfer.state();
   }
 
-  private List<Object> journal() {
-    return transfer.persistenceTestKit().persistedInStorage("transfer|" + transferId).stream()
-        .filter(event -> event instanceof Transfer.Event)
-        .toList();
+  private List<Transfer.Event> journal() {
+    return transfer.journal();
   }
 
   @Test
   void aTransferWithdrawsThenDepositsAndCompletes() {
     assertThat(start("a1", "a2", 30)).isInstanceOf(EntityResult.Accepted.class);
-    assertThat(transfer.getState().domain().status()).isEqualTo("pending");
+    assertThat(transfer.state().status()).isEqualTo("pending");
 
     accept(expectStep("a1", "{\"type\":\"withdraw\",\"amount\":30}", "withdraw"), 70);
     accept(expectStep("a2", "{\"type\":\"deposit\",\"amount\":30}", "deposit"), 30);
@@ -261,7 +234,7 @@ class TransferTest {
     assertThat(start("a1", "a2", -5)).isInstanceOf(EntityResult.Invalid.class);
     assertThat(start("a 1", "a2", 5)).isInstanceOf(EntityResult.Invalid.class);
     assertThat(journal()).isEmpty();
-    assertThat(transfer.getState().domain()).isEqualTo(Transfer.State.NEW);
+    assertThat(transfer.state()).isEqualTo(Transfer.State.NEW);
   }
 
   private static JsonNode json(String text) {

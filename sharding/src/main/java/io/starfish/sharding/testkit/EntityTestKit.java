@@ -1,0 +1,205 @@
+package io.starfish.sharding.testkit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.starfish.persistence.CborSerializable;
+import io.starfish.persistence.PersistenceSettings;
+import io.starfish.sharding.CommandCodec;
+import io.starfish.sharding.EntityDefinition;
+import io.starfish.sharding.EntityJson;
+import io.starfish.sharding.EntityMessage;
+import io.starfish.sharding.EntityResult;
+import io.starfish.sharding.EntityRouter;
+import io.starfish.sharding.EntityType;
+import io.starfish.sharding.SagaType;
+import io.starfish.sharding.internal.EntityInstance;
+import io.starfish.sharding.internal.EntityState;
+import io.starfish.sharding.internal.KeyRecorded;
+import io.starfish.supervision.SupervisionSettings;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
+import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
+import org.apache.pekko.persistence.testkit.javadsl.PersistenceTestKit;
+
+/**
+ * Runs one entity of a declared type ({@link EntityType} or {@link SagaType}) as Starfish runs it
+ * (its generated event-sourced behaviour inside its supervision) on Pekko's in-memory journal:
+ * typed commands in; the reply, the persisted events and the state out, typed. Restart it to test
+ * recovery from snapshots and events.
+ *
+ * <p>For tests only: it needs {@code pekko-persistence-testkit} on the test class path (Starfish
+ * depends on it as "provided") and an actor system started with {@link #config()}.
+ *
+ * @param <C> the entity's command type
+ * @param <E> its event type
+ * @param <S> its state type
+ */
+public final class EntityTestKit<C, E extends CborSerializable, S extends CborSerializable> {
+
+  /** What one command did. */
+  public record Result<E, S>(EntityResult reply, List<E> events, boolean keyRecorded, S state) {
+
+    /** Nothing was written: no event and no idempotency record. */
+    public boolean hasNoEvents() {
+      return events.isEmpty() && !keyRecorded;
+    }
+  }
+
+  private final EventSourcedBehaviorTestKit<EntityMessage, CborSerializable, EntityState<S>> kit;
+  private final String persistenceId;
+
+  private EntityTestKit(
+      ActorSystem<?> system,
+      EntityDefinition definition,
+      String id,
+      PersistenceSettings persistence,
+      EntityRouter router) {
+    this.kit =
+        EventSourcedBehaviorTestKit.create(
+            system,
+            EntityInstance.behavior(
+                definition,
+                id,
+                persistence,
+                SupervisionSettings.create(system),
+                self -> {},
+                router));
+    this.persistenceId = definition.name() + "|" + id;
+  }
+
+  /** The configuration an actor system needs for this kit: in-memory journal and snapshots. */
+  public static Config config() {
+    return ConfigFactory.parseString(
+            "pekko.persistence.journal.auto-start-journals = []\n"
+                + "pekko.persistence.snapshot-store.auto-start-snapshot-stores = []\n")
+        .withFallback(EventSourcedBehaviorTestKit.config())
+        .withFallback(PersistenceTestKitSnapshotPlugin.config())
+        .withFallback(ConfigFactory.load());
+  }
+
+  /** Entity {@code id} of {@code type}, with the persistence settings of {@code system}. */
+  public static <C, E extends CborSerializable, S extends CborSerializable>
+      EntityTestKit<C, E, S> of(ActorSystem<?> system, EntityType<C, E, S> type, String id) {
+    return of(system, type, id, PersistenceSettings.create(system));
+  }
+
+  /** As above, with its own persistence settings (snapshot interval, idempotency bounds). */
+  public static <C, E extends CborSerializable, S extends CborSerializable>
+      EntityTestKit<C, E, S> of(
+          ActorSystem<?> system,
+          EntityType<C, E, S> type,
+          String id,
+          PersistenceSettings persistence) {
+    return new EntityTestKit<>(system, type, id, persistence, EntityTestKit::unreachable);
+  }
+
+  /**
+   * Saga {@code id} of {@code saga}; its steps go to {@code router} (e.g. test probes standing in
+   * for the target entities).
+   */
+  public static <C, E extends CborSerializable, S extends CborSerializable>
+      EntityTestKit<C, E, S> of(
+          ActorSystem<?> system, SagaType<C, E, S> saga, String id, EntityRouter router) {
+    return new EntityTestKit<>(system, saga, id, PersistenceSettings.create(system), router);
+  }
+
+  /** Runs a command, as a client's JSON would reach the entity. */
+  public Result<E, S> run(C command) {
+    return execute(CommandCodec.encode(command), null);
+  }
+
+  /** Runs a command under an idempotency key. */
+  public Result<E, S> run(C command, String idempotencyKey) {
+    return execute(CommandCodec.encode(command), idempotencyKey);
+  }
+
+  /** Runs a command given as JSON, e.g. one a client could send but no record can express. */
+  public Result<E, S> runJson(String json) {
+    return execute(parse(json), null);
+  }
+
+  /** Runs a command given as JSON under an idempotency key. */
+  public Result<E, S> runJson(String json, String idempotencyKey) {
+    return execute(parse(json), idempotencyKey);
+  }
+
+  /** What a client's read gets: the state as JSON and the version. */
+  public EntityResult.Current read() {
+    return (EntityResult.Current) kit.runCommand(EntityMessage.GetState::new).reply();
+  }
+
+  /** The entity's current state. */
+  public S state() {
+    return kit.getState().domain();
+  }
+
+  /** The entity's version: the number of its events. */
+  public long version() {
+    return read().version();
+  }
+
+  /** How many idempotency keys the entity remembers now. */
+  public int rememberedKeys() {
+    return kit.getState().keys().size();
+  }
+
+  /** Stops the entity and starts it again: it recovers from its snapshot and events. */
+  public void restart() {
+    kit.restart();
+  }
+
+  /** The entity's events in the journal, oldest first (idempotency records left out). */
+  public List<E> journal() {
+    List<E> events = new ArrayList<>();
+    for (Object stored : kit.persistenceTestKit().persistedInStorage(persistenceId)) {
+      if (!(stored instanceof KeyRecorded)) {
+        events.add(event(stored));
+      }
+    }
+    return events;
+  }
+
+  /** The in-memory journal, e.g. to make its next writes fail. */
+  public PersistenceTestKit journalControl() {
+    return kit.persistenceTestKit();
+  }
+
+  private Result<E, S> execute(JsonNode command, String idempotencyKey) {
+    var result =
+        kit.<EntityResult>runCommand(
+            replyTo -> new EntityMessage.Execute(command, idempotencyKey, replyTo));
+    List<E> events = new ArrayList<>();
+    boolean keyRecorded = false;
+    for (Object written : result.events()) {
+      if (written instanceof KeyRecorded) {
+        keyRecorded = true;
+      } else {
+        events.add(event(written));
+      }
+    }
+    return new Result<>(result.reply(), List.copyOf(events), keyRecorded, result.state().domain());
+  }
+
+  @SuppressWarnings("unchecked") // the entity's journal holds only its own events
+  private E event(Object stored) {
+    return (E) stored;
+  }
+
+  private static JsonNode parse(String json) {
+    try {
+      return EntityJson.COMMANDS.readTree(json);
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("not JSON: " + json, e);
+    }
+  }
+
+  private static org.apache.pekko.actor.typed.RecipientRef<EntityMessage> unreachable(
+      String type, String id) {
+    throw new IllegalStateException(
+        "this entity sent a message to " + type + "/" + id + "; test it as a saga with a router");
+  }
+}
