@@ -22,6 +22,8 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -271,32 +273,38 @@ class BankIT {
    * (the same start again changes nothing), so resending after a timeout is safe.
    */
   private boolean startTransfer(String id, String body) {
-    long deadline = System.nanoTime() + START_DEADLINE.toNanos();
     List<Node> nodes = new ArrayList<>(cluster.nodes());
-    while (System.nanoTime() < deadline) {
-      Node node = nodes.get(ThreadLocalRandom.current().nextInt(nodes.size()));
-      try {
-        if (!node.isAlive()) {
-          throw new IOException(node + " is not running");
-        }
-        HttpResponse<String> response =
-            cluster.post(node, "/api/v1/entities/transfer/" + id, body, Duration.ofSeconds(10));
-        if (response.statusCode() == 200) {
-          return true;
-        }
-        if (response.statusCode() != 503 && response.statusCode() != 429) {
-          throw new AssertionError(
-              "start of " + id + " answered " + response.statusCode() + ": " + response.body());
-        }
-      } catch (IOException e) {
-        // the node died or timed out: try again, possibly elsewhere
+    try {
+      Awaitility.await("start of " + id + " acknowledged")
+          .atMost(START_DEADLINE)
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(100)) // pause between retries, as a client would
+          .dontCatchUncaughtExceptions()
+          .until(() -> startAcknowledged(nodes, id, body));
+      return true;
+    } catch (ConditionTimeoutException e) {
+      return false;
+    }
+  }
+
+  /** One attempt through a random live node: 200 is true; 503, 429 or no answer are false. */
+  private boolean startAcknowledged(List<Node> nodes, String id, String body) {
+    Node node = nodes.get(ThreadLocalRandom.current().nextInt(nodes.size()));
+    try {
+      if (!node.isAlive()) {
+        throw new IOException(node + " is not running");
       }
-      try {
-        Thread.sleep(100); // pause between retries of one request, as a client would
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        return false;
+      HttpResponse<String> response =
+          cluster.post(node, "/api/v1/entities/transfer/" + id, body, Duration.ofSeconds(10));
+      if (response.statusCode() == 200) {
+        return true;
       }
+      if (response.statusCode() != 503 && response.statusCode() != 429) {
+        throw new AssertionError(
+            "start of " + id + " answered " + response.statusCode() + ": " + response.body());
+      }
+    } catch (IOException e) {
+      // the node died or timed out: try again, possibly elsewhere
     }
     return false;
   }

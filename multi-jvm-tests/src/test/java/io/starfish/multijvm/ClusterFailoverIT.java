@@ -117,7 +117,7 @@ class ClusterFailoverIT {
         .isNotEmpty();
 
     long killedAt = System.currentTimeMillis();
-    cluster.kill(victim);
+    cluster.killNode(victim);
 
     // 1. The healing timeline of each survivor.
     new HealingTimelineChecks(cluster, victim, survivors)

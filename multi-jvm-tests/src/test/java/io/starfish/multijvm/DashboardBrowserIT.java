@@ -147,7 +147,7 @@ class DashboardBrowserIT {
       assertThat(three).contains(node.address() + " Up reachable=true entities=");
     }
 
-    cluster.kill(victim);
+    cluster.killNode(victim);
     try (Writer toBrowser =
         new java.io.OutputStreamWriter(browser.getOutputStream(), StandardCharsets.UTF_8)) {
       toBrowser.write("killed\n");

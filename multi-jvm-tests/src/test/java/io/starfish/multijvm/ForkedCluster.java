@@ -21,9 +21,12 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * A cluster of real Starfish node JVMs on loopback, started the way {@code ./starfish dev} starts
@@ -235,8 +238,11 @@ public final class ForkedCluster implements AutoCloseable {
             node.mainClass == null ? ExampleNode.class.getName() : node.mainClass);
   }
 
-  /** Starts a new process on a node's ports (after a kill or stop) and waits until it is Up. */
-  public void restart(Node node, Duration timeout) {
+  /**
+   * Starts a stopped or killed node again: a new process on its ports, configured like every other,
+   * and waits until all live nodes see it ready and Up.
+   */
+  public void restartNode(Node node, Duration timeout) {
     if (node.isAlive()) {
       throw new IllegalStateException(node + " is still running");
     }
@@ -255,7 +261,7 @@ public final class ForkedCluster implements AutoCloseable {
   }
 
   /** SIGKILL: a crash, no shutdown hooks, no leave. Returns when the process is gone. */
-  public void kill(Node node) {
+  public void killNode(Node node) {
     node.process.kill();
   }
 
@@ -292,10 +298,15 @@ public final class ForkedCluster implements AutoCloseable {
     }
   }
 
-  /** SIGTERM: graceful leave through CoordinatedShutdown. Returns when the process exited. */
-  public boolean stop(Node node, Duration timeout) {
+  /**
+   * SIGTERM: graceful leave through CoordinatedShutdown (shards handed off). Returns when the
+   * process exited; fails if it does not exit within {@code timeout}.
+   */
+  public void stopNode(Node node, Duration timeout) {
     node.process.terminate();
-    return node.process.awaitExit(timeout);
+    if (!node.process.awaitExit(timeout)) {
+      throw new AssertionError(node + " did not exit within " + timeout.toSeconds() + " s");
+    }
   }
 
   private volatile long lastUpNanos = System.nanoTime();
@@ -582,12 +593,22 @@ public final class ForkedCluster implements AutoCloseable {
    */
   public HttpResponse<String> postUntilNot503(
       Node node, String path, String json, String idempotencyKey) throws IOException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    HttpResponse<String> response;
-    do {
-      response = post(node, path, json, idempotencyKey, Duration.ofSeconds(10));
-    } while (response.statusCode() == 503 && System.nanoTime() < deadline);
-    return response;
+    AtomicReference<HttpResponse<String>> response = new AtomicReference<>();
+    try {
+      Awaitility.await("a non-503 answer to POST " + path)
+          .atMost(Duration.ofSeconds(60))
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(100)) // a client's pause before it sends again
+          .dontCatchUncaughtExceptions()
+          .until(
+              () -> {
+                response.set(post(node, path, json, idempotencyKey, Duration.ofSeconds(10)));
+                return response.get().statusCode() != 503;
+              });
+    } catch (ConditionTimeoutException e) {
+      // still 503 after 60 s: the caller judges the last answer
+    }
+    return response.get();
   }
 
   public HttpResponse<String> get(Node node, String path, Duration timeout) throws IOException {
@@ -620,18 +641,17 @@ public final class ForkedCluster implements AutoCloseable {
    */
   public static void await(
       String what, Duration timeout, BooleanSupplier condition, Supplier<String> lastState) {
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (!condition.getAsBoolean()) {
-      if (System.nanoTime() > deadline) {
-        throw new AssertionError(
-            "timed out after " + timeout.toSeconds() + " s waiting for " + what + lastState.get());
-      }
-      try {
-        Thread.sleep(100); // poll interval
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new AssertionError("interrupted waiting for " + what, e);
-      }
+    try {
+      Awaitility.await(what)
+          .atMost(timeout)
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(100))
+          // failures of other threads (e.g. a workload's clients) are their owners' to report
+          .dontCatchUncaughtExceptions()
+          .until(condition::getAsBoolean);
+    } catch (ConditionTimeoutException e) {
+      throw new AssertionError(
+          "timed out after " + timeout.toSeconds() + " s waiting for " + what + lastState.get(), e);
     }
   }
 
@@ -648,18 +668,6 @@ public final class ForkedCluster implements AutoCloseable {
 
   // ---- faults -------------------------------------------------------------------------------
 
-  /** Alias of {@link #kill(Node)}, in the harness vocabulary. */
-  public void killNode(Node node) {
-    kill(node);
-  }
-
-  /** Graceful stop (SIGTERM: shards handed off, leave); fails if it does not exit in time. */
-  public void stopNode(Node node, Duration timeout) {
-    if (!stop(node, timeout)) {
-      throw new AssertionError(node + " did not exit within " + timeout.toSeconds() + " s");
-    }
-  }
-
   /** Stops every node at once, gracefully (SIGTERM to all), and waits until all have exited. */
   public void stopAllNodes(Duration timeout) {
     List<Node> running = nodes.stream().filter(Node::isAlive).toList();
@@ -673,18 +681,13 @@ public final class ForkedCluster implements AutoCloseable {
     }
   }
 
-  /** Starts a stopped or killed node again on its ports and waits until all live nodes see it. */
-  public void restartNode(Node node, Duration timeout) {
-    restart(node, timeout);
-  }
-
   /**
    * Starts a stopped node again with another build of the application: {@code mainClass} (which
    * calls {@code StarfishNode.run}), as a rolling upgrade does; it keeps that build afterwards.
    */
   public void upgradeNode(Node node, String mainClass, Duration timeout) {
     node.mainClass = mainClass;
-    restart(node, timeout);
+    restartNode(node, timeout);
   }
 
   /**

@@ -13,7 +13,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -139,16 +142,25 @@ class FullClusterLossIT {
 
   /** A read, repeated while the answer is 503 (an entity's first start on a new cluster). */
   private JsonNode readUntilAnswered(Node via, String account) throws IOException {
-    long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
-    while (true) {
-      HttpResponse<String> response =
-          cluster.get(via, AccountWorkload.path(account), Duration.ofSeconds(10));
-      if (response.statusCode() == 200) {
-        return EntityJson.MAPPER.readTree(response.body());
-      }
-      if (response.statusCode() != 503 || System.nanoTime() > deadline) {
-        throw new AssertionError("reading " + account + " via " + via + ": " + response.body());
-      }
+    AtomicReference<HttpResponse<String>> response = new AtomicReference<>();
+    try {
+      Awaitility.await("a non-503 answer reading " + account + " via " + via)
+          .atMost(Duration.ofSeconds(60))
+          .pollDelay(Duration.ZERO)
+          .pollInterval(Duration.ofMillis(100)) // a client's pause before it asks again
+          .dontCatchUncaughtExceptions()
+          .until(
+              () -> {
+                response.set(
+                    cluster.get(via, AccountWorkload.path(account), Duration.ofSeconds(10)));
+                return response.get().statusCode() != 503;
+              });
+    } catch (ConditionTimeoutException e) {
+      // still 503 after 60 s: fails below with the last answer
     }
+    if (response.get().statusCode() != 200) {
+      throw new AssertionError("reading " + account + " via " + via + ": " + response.get().body());
+    }
+    return EntityJson.MAPPER.readTree(response.get().body());
   }
 }

@@ -23,6 +23,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicReference;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Checks a workload's history against the accounts' final states and their journal, after every
@@ -146,19 +149,30 @@ public final class InvariantChecker {
       List<String> violations) {
     JsonNode agreed = null;
     for (Node node : live) {
-      JsonNode state = null;
-      long deadline = System.nanoTime() + timeout.toNanos();
-      while (state == null && System.nanoTime() < deadline) {
-        try {
-          HttpResponse<String> response =
-              cluster.get(node, AccountWorkload.path(account), Duration.ofSeconds(5));
-          if (response.statusCode() == 200) {
-            state = EntityJson.MAPPER.readTree(response.body());
-          }
-        } catch (IOException e) {
-          // not answering yet: poll again until the deadline
-        }
+      AtomicReference<JsonNode> answered = new AtomicReference<>();
+      try {
+        Awaitility.await(account + " answered through " + node)
+            .atMost(timeout)
+            .pollDelay(Duration.ZERO)
+            .pollInterval(Duration.ofMillis(100))
+            .dontCatchUncaughtExceptions()
+            .until(
+                () -> {
+                  try {
+                    HttpResponse<String> response =
+                        cluster.get(node, AccountWorkload.path(account), Duration.ofSeconds(5));
+                    if (response.statusCode() == 200) {
+                      answered.set(EntityJson.MAPPER.readTree(response.body()));
+                    }
+                  } catch (IOException e) {
+                    // not answering yet: poll again until the deadline
+                  }
+                  return answered.get() != null;
+                });
+      } catch (ConditionTimeoutException e) {
+        // reported as a violation below
       }
+      JsonNode state = answered.get();
       if (state == null) {
         violations.add(account + " does not answer through " + node + " within " + timeout);
         return null;

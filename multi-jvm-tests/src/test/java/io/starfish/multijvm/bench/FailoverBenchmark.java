@@ -22,7 +22,10 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Failover time of a 3-node cluster on loopback: the time from {@code kill -9} of a node that hosts
@@ -136,7 +139,7 @@ public final class FailoverBenchmark {
         results.add(oneRun(cluster, mode, run, victim, ids));
         say(mode + " run " + run + ": " + results.get(results.size() - 1));
         say(mode + ": restarting " + victim);
-        cluster.restart(victim, Duration.ofMinutes(3));
+        cluster.restartNode(victim, Duration.ofMinutes(3));
       }
     }
     return results;
@@ -234,14 +237,15 @@ public final class FailoverBenchmark {
               try {
                 post(cluster, survivors.get(i % 2), id);
               } catch (IOException | RuntimeException e) {
-                // load only
+                // load only; a quick refusal must not turn this loop into a busy spin
+                sleepQuietly(20);
               }
             }
           }
         });
     Map<String, AtomicLong> outcomes = new ConcurrentHashMap<>();
     long killedAt = System.nanoTime();
-    cluster.kill(victim);
+    cluster.killNode(victim);
     say(
         "killed "
             + victim
@@ -250,51 +254,60 @@ public final class FailoverBenchmark {
             + " (wall clock, for the node logs)");
     pool.submit(
         () -> {
-          while (removedAt.get() == 0 && System.nanoTime() - killedAt < 120e9) {
-            JsonNode view = cluster.cluster(survivors.get(0)).orElse(null);
-            if (view != null) {
-              boolean listed = false;
-              for (JsonNode member : view.path("members")) {
-                if (member.path("address").asText().equals(victim.address())) {
-                  listed = true;
-                  if (!member.path("reachable").asBoolean() && unreachableAt.get() == 0) {
-                    unreachableAt.set(System.nanoTime());
+          // Records when the survivors see the victim unreachable, then removed; after 120 s
+          // without a removal the run reports NaN for it.
+          awaitQuietly(
+              Duration.ofSeconds(120),
+              Duration.ofMillis(50),
+              () -> {
+                JsonNode view = cluster.cluster(survivors.get(0)).orElse(null);
+                if (view != null) {
+                  boolean listed = false;
+                  for (JsonNode member : view.path("members")) {
+                    if (member.path("address").asText().equals(victim.address())) {
+                      listed = true;
+                      if (!member.path("reachable").asBoolean() && unreachableAt.get() == 0) {
+                        unreachableAt.set(System.nanoTime());
+                      }
+                    }
+                  }
+                  if (!listed) {
+                    removedAt.set(System.nanoTime());
                   }
                 }
-              }
-              if (!listed) {
-                removedAt.set(System.nanoTime());
-              }
-            }
-            sleepQuietly(50);
-          }
+                return removedAt.get() != 0;
+              });
         });
     List<java.util.concurrent.Future<?>> probes = new ArrayList<>();
     for (String id : affected) {
       probes.add(
           pool.submit(
               () -> {
-                int attempt = 0;
-                while (System.nanoTime() - killedAt < 180e9) {
-                  Node via = survivors.get(attempt++ % 2);
-                  try {
-                    HttpResponse<String> response =
-                        cluster.get(via, "/api/v1/entities/account/" + id, PROBE_TIMEOUT);
-                    outcomes
-                        .computeIfAbsent("" + response.statusCode(), k -> new AtomicLong())
-                        .incrementAndGet();
-                    if (response.statusCode() == 200) {
-                      backAfter.put(id, (System.nanoTime() - killedAt) / 1e9);
-                      return;
-                    }
-                  } catch (IOException e) {
-                    // timeout or connection problem: ask again
-                    outcomes
-                        .computeIfAbsent(e.getClass().getSimpleName(), k -> new AtomicLong())
-                        .incrementAndGet();
-                  }
-                  sleepQuietly(20);
-                }
+                AtomicInteger attempt = new AtomicInteger();
+                // until the entity answers, at most 180 s after the kill
+                awaitQuietly(
+                    Duration.ofSeconds(180).minusNanos(System.nanoTime() - killedAt),
+                    Duration.ofMillis(20),
+                    () -> {
+                      Node via = survivors.get(attempt.getAndIncrement() % 2);
+                      try {
+                        HttpResponse<String> response =
+                            cluster.get(via, "/api/v1/entities/account/" + id, PROBE_TIMEOUT);
+                        outcomes
+                            .computeIfAbsent("" + response.statusCode(), k -> new AtomicLong())
+                            .incrementAndGet();
+                        if (response.statusCode() == 200) {
+                          backAfter.put(id, (System.nanoTime() - killedAt) / 1e9);
+                          return true;
+                        }
+                      } catch (IOException e) {
+                        // timeout or connection problem: ask again
+                        outcomes
+                            .computeIfAbsent(e.getClass().getSimpleName(), k -> new AtomicLong())
+                            .incrementAndGet();
+                      }
+                      return false;
+                    });
               }));
     }
     for (var probe : probes) {
@@ -330,6 +343,24 @@ public final class FailoverBenchmark {
             Duration.ofSeconds(10));
     if (response.statusCode() != 200) {
       throw new IOException("deposit to " + id + " answered " + response.statusCode());
+    }
+  }
+
+  /**
+   * Polls {@code condition} every {@code interval} until it holds or {@code timeout} passes; a
+   * timeout is not an error here (the run reports what it measured).
+   */
+  private static void awaitQuietly(
+      Duration timeout, Duration interval, java.util.concurrent.Callable<Boolean> condition) {
+    try {
+      Awaitility.await()
+          .atMost(timeout.isNegative() ? Duration.ofMillis(1) : timeout)
+          .pollDelay(Duration.ZERO)
+          .pollInterval(interval)
+          .dontCatchUncaughtExceptions()
+          .until(condition);
+    } catch (ConditionTimeoutException e) {
+      // measured as "not back" / NaN by the caller
     }
   }
 

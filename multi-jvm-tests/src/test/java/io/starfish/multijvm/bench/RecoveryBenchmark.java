@@ -43,6 +43,8 @@ import org.apache.pekko.persistence.typed.javadsl.CommandHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventHandler;
 import org.apache.pekko.persistence.typed.javadsl.EventSourcedBehavior;
 import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
+import org.awaitility.Awaitility;
+import org.awaitility.core.ConditionTimeoutException;
 
 /**
  * Recovery times. (1) One {@code counter} entity with 10k and 100k events, recovered by Starfish's
@@ -374,18 +376,22 @@ public final class RecoveryBenchmark {
     // client would; the count of running entities below must reach every one of them.
     say(failed.size() + " of " + count + " first attempts failed; retrying them");
     HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(5);
+    // one budget of 5 minutes for all the retries together
+    Instant deadline = Instant.now().plus(Duration.ofMinutes(5));
     for (Integer index : failed) {
-      while (true) {
-        HttpResponse<Void> response =
-            http.send(increment(cluster, index), HttpResponse.BodyHandlers.discarding());
-        if (response.statusCode() == 200) {
-          break;
-        }
-        if (System.nanoTime() > deadline) {
-          throw new IllegalStateException("entity remembered-" + index + " could not be created");
-        }
-        Thread.sleep(200); // client back-off before the same request again
+      try {
+        Awaitility.await("entity remembered-" + index + " created")
+            .atMost(Duration.between(Instant.now(), deadline).plusMillis(1))
+            .pollDelay(Duration.ZERO)
+            .pollInterval(Duration.ofMillis(200)) // client back-off before the same request again
+            .dontCatchUncaughtExceptions()
+            .until(
+                () ->
+                    http.send(increment(cluster, index), HttpResponse.BodyHandlers.discarding())
+                            .statusCode()
+                        == 200);
+      } catch (ConditionTimeoutException e) {
+        throw new IllegalStateException("entity remembered-" + index + " could not be created", e);
       }
     }
   }

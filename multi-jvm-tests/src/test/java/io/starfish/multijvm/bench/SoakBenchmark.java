@@ -77,6 +77,8 @@ public final class SoakBenchmark {
                       .incrementAndGet();
                 } catch (IOException e) {
                   connectionErrors.incrementAndGet();
+                  // a refused connection returns at once: back off instead of spinning
+                  sleepQuietly(Duration.ofMillis(100));
                 }
                 i++;
               }
@@ -142,5 +144,13 @@ public final class SoakBenchmark {
       }
     }
     return "\"Marking node as UNREACHABLE\" x" + unreachable + ", \"SBR took decision\" x" + downed;
+  }
+
+  private static void sleepQuietly(Duration pause) {
+    try {
+      Thread.sleep(pause.toMillis());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 }

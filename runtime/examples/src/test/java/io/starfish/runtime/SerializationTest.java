@@ -2,17 +2,33 @@ package io.starfish.runtime;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.starfish.persistence.CborSerializable;
 import io.starfish.persistence.testing.InMemoryPersistence;
 import io.starfish.runtime.examples.Account;
 import io.starfish.runtime.examples.Counter;
 import io.starfish.runtime.examples.Transfer;
-import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.internal.ControlMessages;
 import io.starfish.sharding.internal.EntityState;
+import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.internal.KeyRecorded;
+import java.io.IOException;
+import java.lang.reflect.Modifier;
+import java.net.JarURLConnection;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.Paths;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.jar.JarFile;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.serialization.SerializationExtension;
@@ -21,8 +37,17 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-/** Every message that is persisted or crosses nodes survives Pekko serialization unchanged. */
+/**
+ * Every message that is persisted or crosses nodes survives Pekko serialization unchanged. The
+ * samples are written by hand (meaningful values, nulls where a field is optional), and {@link
+ * #everySerializableTypeHasASample} fails when a class bound to Jackson CBOR (every concrete {@link
+ * CborSerializable} in Starfish's main code on the class path) has none, so a new event or message
+ * cannot go untested.
+ */
 class SerializationTest {
+
+  /** Where Starfish's classes live; the scan covers every class path entry with this package. */
+  private static final String STARFISH_PACKAGE = "io/starfish/";
 
   private static ActorTestKit testKit;
 
@@ -64,6 +89,12 @@ class SerializationTest {
         new EntityMessage.GetState(probe.ref()),
         // sent to wherever the entity runs by the admin crash action
         new ControlMessages.Crash(),
+        // a saga's own step messages, and the idle timeout: sent within the node only. A
+        // StepEnded with a result does not survive jackson-cbor (the field's type, EntityResult,
+        // carries no type id), so it must stay node-local; its failure form does.
+        new ControlMessages.StepDue("t-1/withdraw"),
+        new ControlMessages.StepEnded("t-1/deposit", null, "ask timed out"),
+        ControlMessages.Idle.INSTANCE,
         new KeyRecorded(
             "k-1",
             "ab12",
@@ -73,13 +104,7 @@ class SerializationTest {
             EntityJson.COMMANDS.readTree("{\"events\":[]}"),
             null),
         new KeyRecorded(
-            "k-2",
-            "cd34",
-            1_795_000_000_001L,
-            4,
-            EntityJson.COMMANDS.readTree("{}"),
-            null,
-            "no funds"),
+            "k-2", "cd34", 1_795_000_000_001L, 4, EntityJson.COMMANDS.readTree("{}"), null, "no funds"),
         // a snapshot: the developer's state travels with its class name
         new EntityState<>(
             new Account.State(30),
@@ -104,12 +129,8 @@ class SerializationTest {
         new EntityResult.Unavailable("the journal (Cassandra) is unreachable"),
         new EntityResult.Quarantined("this command made the entity fail 3 times in a row"),
         new EntityResult.Repeated(
-            2,
-            EntityJson.COMMANDS.readTree("{\"balance\":50}"),
-            EntityJson.COMMANDS.readTree("{}"),
-            null),
-        new EntityResult.Repeated(
-            0, EntityJson.COMMANDS.readTree("{\"balance\":0}"), null, "no funds"),
+            2, EntityJson.COMMANDS.readTree("{\"balance\":50}"), EntityJson.COMMANDS.readTree("{}"), null),
+        new EntityResult.Repeated(0, EntityJson.COMMANDS.readTree("{\"balance\":0}"), null, "no funds"),
         new EntityResult.KeyReused("the key was used for another command"));
   }
 
@@ -130,5 +151,83 @@ class SerializationTest {
       assertThat(Serializers.manifestFor(serialization.findSerializerFor(message), message))
           .isNotEmpty();
     }
+  }
+
+  @Test
+  void everySerializableTypeHasASample() throws Exception {
+    Set<String> discovered = discoverSerializableTypes();
+    // guards the scan itself: it must find the messages of sharding and of the examples
+    assertThat(discovered)
+        .contains(EntityMessage.Execute.class.getName(), Account.Deposited.class.getName());
+
+    Set<String> sampled =
+        everyMessage().stream()
+            .map(message -> message.getClass().getName())
+            .collect(Collectors.toCollection(TreeSet::new));
+    assertThat(sampled)
+        .as("classes bound to jackson-cbor without a sample in everyMessage()")
+        .containsAll(discovered);
+  }
+
+  /**
+   * The concrete classes of Starfish's main code (not test code) on the class path that implement
+   * CborSerializable: what the serialization binding in persistence's reference.conf covers.
+   */
+  private static Set<String> discoverSerializableTypes() throws IOException, URISyntaxException {
+    ClassLoader loader = SerializationTest.class.getClassLoader();
+    List<String> classNames = new ArrayList<>();
+    for (URL root : Collections.list(loader.getResources(STARFISH_PACKAGE))) {
+      classNames.addAll(mainClassNamesUnder(root));
+    }
+    Set<String> serializable = new TreeSet<>();
+    for (String name : classNames) {
+      Class<?> type;
+      try {
+        type = Class.forName(name, false, loader);
+      } catch (ClassNotFoundException | LinkageError e) {
+        throw new AssertionError("cannot load " + name + " to check whether it is serializable", e);
+      }
+      if (CborSerializable.class.isAssignableFrom(type)
+          && !type.isInterface()
+          && !Modifier.isAbstract(type.getModifiers())
+          && !type.isAnonymousClass()
+          && !type.isSynthetic()) {
+        serializable.add(type.getName());
+      }
+    }
+    return serializable;
+  }
+
+  /** The class names under io/starfish/ in one class path entry; none for test classes. */
+  private static List<String> mainClassNamesUnder(URL packageUrl)
+      throws IOException, URISyntaxException {
+    if (packageUrl.getProtocol().equals("jar")) {
+      JarURLConnection connection = (JarURLConnection) packageUrl.openConnection();
+      if (connection.getJarFileURL().getPath().endsWith("-tests.jar")) {
+        return List.of();
+      }
+      try (JarFile jar = new JarFile(Paths.get(connection.getJarFileURL().toURI()).toFile())) {
+        return jar.stream()
+            .map(entry -> entry.getName())
+            .filter(name -> name.startsWith(STARFISH_PACKAGE) && name.endsWith(".class"))
+            .map(SerializationTest::className)
+            .toList();
+      }
+    }
+    Path packageDir = Paths.get(packageUrl.toURI());
+    Path root = packageDir.getParent().getParent();
+    if (root.getFileName().toString().equals("test-classes")) {
+      return List.of();
+    }
+    try (Stream<Path> files = Files.walk(packageDir)) {
+      return files
+          .filter(file -> file.toString().endsWith(".class"))
+          .map(file -> className(root.relativize(file).toString().replace('\\', '/')))
+          .toList();
+    }
+  }
+
+  private static String className(String resourcePath) {
+    return resourcePath.substring(0, resourcePath.length() - ".class".length()).replace('/', '.');
   }
 }
