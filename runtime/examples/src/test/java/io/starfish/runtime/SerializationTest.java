@@ -7,11 +7,11 @@ import io.starfish.persistence.testing.InMemoryPersistence;
 import io.starfish.runtime.examples.Account;
 import io.starfish.runtime.examples.Counter;
 import io.starfish.runtime.examples.Transfer;
+import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.internal.ControlMessages;
 import io.starfish.sharding.internal.EntityState;
-import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.internal.KeyRecorded;
 import java.io.IOException;
 import java.lang.reflect.Modifier;
@@ -104,7 +104,13 @@ class SerializationTest {
             EntityJson.COMMANDS.readTree("{\"events\":[]}"),
             null),
         new KeyRecorded(
-            "k-2", "cd34", 1_795_000_000_001L, 4, EntityJson.COMMANDS.readTree("{}"), null, "no funds"),
+            "k-2",
+            "cd34",
+            1_795_000_000_001L,
+            4,
+            EntityJson.COMMANDS.readTree("{}"),
+            null,
+            "no funds"),
         // a snapshot: the developer's state travels with its class name
         new EntityState<>(
             new Account.State(30),
@@ -129,8 +135,12 @@ class SerializationTest {
         new EntityResult.Unavailable("the journal (Cassandra) is unreachable"),
         new EntityResult.Quarantined("this command made the entity fail 3 times in a row"),
         new EntityResult.Repeated(
-            2, EntityJson.COMMANDS.readTree("{\"balance\":50}"), EntityJson.COMMANDS.readTree("{}"), null),
-        new EntityResult.Repeated(0, EntityJson.COMMANDS.readTree("{\"balance\":0}"), null, "no funds"),
+            2,
+            EntityJson.COMMANDS.readTree("{\"balance\":50}"),
+            EntityJson.COMMANDS.readTree("{}"),
+            null),
+        new EntityResult.Repeated(
+            0, EntityJson.COMMANDS.readTree("{\"balance\":0}"), null, "no funds"),
         new EntityResult.KeyReused("the key was used for another command"));
   }
 
