@@ -15,20 +15,11 @@ import io.starfish.sharding.internal.EntityState;
 import io.starfish.sharding.internal.KeyRecorded;
 import java.io.IOException;
 import java.lang.reflect.Modifier;
-import java.net.JarURLConnection;
 import java.net.URISyntaxException;
-import java.net.URL;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.nio.file.Paths;
-import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.jar.JarFile;
 import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.serialization.SerializationExtension;
@@ -45,9 +36,6 @@ import org.junit.jupiter.api.Test;
  * cannot go untested.
  */
 class SerializationTest {
-
-  /** Where Starfish's classes live; the scan covers every class path entry with this package. */
-  private static final String STARFISH_PACKAGE = "io/starfish/";
 
   private static ActorTestKit testKit;
 
@@ -184,19 +172,8 @@ class SerializationTest {
    * CborSerializable: what the serialization binding in persistence's reference.conf covers.
    */
   private static Set<String> discoverSerializableTypes() throws IOException, URISyntaxException {
-    ClassLoader loader = SerializationTest.class.getClassLoader();
-    List<String> classNames = new ArrayList<>();
-    for (URL root : Collections.list(loader.getResources(STARFISH_PACKAGE))) {
-      classNames.addAll(mainClassNamesUnder(root));
-    }
     Set<String> serializable = new TreeSet<>();
-    for (String name : classNames) {
-      Class<?> type;
-      try {
-        type = Class.forName(name, false, loader);
-      } catch (ClassNotFoundException | LinkageError e) {
-        throw new AssertionError("cannot load " + name + " to check whether it is serializable", e);
-      }
+    for (Class<?> type : StarfishClasses.mainClasses()) {
       if (CborSerializable.class.isAssignableFrom(type)
           && !type.isInterface()
           && !Modifier.isAbstract(type.getModifiers())
@@ -206,38 +183,5 @@ class SerializationTest {
       }
     }
     return serializable;
-  }
-
-  /** The class names under io/starfish/ in one class path entry; none for test classes. */
-  private static List<String> mainClassNamesUnder(URL packageUrl)
-      throws IOException, URISyntaxException {
-    if (packageUrl.getProtocol().equals("jar")) {
-      JarURLConnection connection = (JarURLConnection) packageUrl.openConnection();
-      if (connection.getJarFileURL().getPath().endsWith("-tests.jar")) {
-        return List.of();
-      }
-      try (JarFile jar = new JarFile(Paths.get(connection.getJarFileURL().toURI()).toFile())) {
-        return jar.stream()
-            .map(entry -> entry.getName())
-            .filter(name -> name.startsWith(STARFISH_PACKAGE) && name.endsWith(".class"))
-            .map(SerializationTest::className)
-            .toList();
-      }
-    }
-    Path packageDir = Paths.get(packageUrl.toURI());
-    Path root = packageDir.getParent().getParent();
-    if (root.getFileName().toString().equals("test-classes")) {
-      return List.of();
-    }
-    try (Stream<Path> files = Files.walk(packageDir)) {
-      return files
-          .filter(file -> file.toString().endsWith(".class"))
-          .map(file -> className(root.relativize(file).toString().replace('\\', '/')))
-          .toList();
-    }
-  }
-
-  private static String className(String resourcePath) {
-    return resourcePath.substring(0, resourcePath.length() - ".class".length()).replace('/', '.');
   }
 }
