@@ -1,15 +1,11 @@
 package io.starfish.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.starfish.http.internal.RequestBodies;
 import io.starfish.http.internal.ResendingAsk;
 import io.starfish.sharding.CommandCodec;
 import io.starfish.sharding.EntityDefinition;
 import io.starfish.sharding.EntityGateway;
 import io.starfish.sharding.EntityIds;
-import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityResult;
 import java.util.Optional;
@@ -21,7 +17,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
@@ -149,48 +144,30 @@ public final class EntityRoutes extends AllDirectives {
       return complete(addressProblem.get().toResponse(instance, settings.retryAfterSeconds()));
     }
     EntityDefinition definition = gateway.registry().find(type).orElseThrow();
-    return extractRequestEntity(
-        entity -> {
-          if (!entity.getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+    return JsonRequests.json(
+        instance,
+        settings,
+        e -> {
+          log.debug("malformed JSON for {}/{}: {}", type, id, e.getOriginalMessage());
+          return Problem.invalidJson(
+              "the body is not valid JSON: "
+                  + e.getOriginalMessage().lines().findFirst().orElse(""));
+        },
+        json -> {
+          CommandCodec.Decoded decoded = definition.commands().decode(json);
+          if (!decoded.ok()) {
+            log.debug("invalid command for {}/{}: {}", type, id, decoded.error());
             return complete(
-                Problem.unsupportedMediaType(entity.getContentType().mediaType())
+                Problem.invalidCommand(decoded.error())
                     .toResponse(instance, settings.retryAfterSeconds()));
           }
-          return RequestBodies.text(
-              entity,
-              settings.maxBodyBytes(),
-              body -> {
-                JsonNode json;
-                try {
-                  json = EntityJson.COMMANDS.readTree(body);
-                } catch (JsonProcessingException e) {
-                  log.debug("malformed JSON for {}/{}: {}", type, id, e.getOriginalMessage());
-                  return complete(
-                      Problem.invalidJson(
-                              "the body is not valid JSON: "
-                                  + e.getOriginalMessage().lines().findFirst().orElse(""))
-                          .toResponse(instance, settings.retryAfterSeconds()));
-                }
-                CommandCodec.Decoded decoded = definition.commands().decode(json);
-                if (!decoded.ok()) {
-                  log.debug("invalid command for {}/{}: {}", type, id, decoded.error());
-                  return complete(
-                      Problem.invalidCommand(decoded.error())
-                          .toResponse(instance, settings.retryAfterSeconds()));
-                }
-                CompletionStage<HttpResponse> response =
-                    ask(
-                        type,
-                        id,
-                        instance,
-                        key.isPresent(),
-                        replyTo -> new EntityMessage.Execute(json, key.orElse(null), replyTo));
-                return completeWithFuture(response);
-              },
-              () ->
-                  complete(
-                      Problem.payloadTooLarge(settings.maxBodyBytes())
-                          .toResponse(instance, settings.retryAfterSeconds())));
+          return completeWithFuture(
+              ask(
+                  type,
+                  id,
+                  instance,
+                  key.isPresent(),
+                  replyTo -> new EntityMessage.Execute(json, key.orElse(null), replyTo)));
         });
   }
 
@@ -223,7 +200,7 @@ public final class EntityRoutes extends AllDirectives {
       return Optional.of(
           Problem.unknownEntityType(
               "no entity type \""
-                  + abbreviate(type)
+                  + CommandCodec.abbreviate(type)
                   + "\"; known types: "
                   + String.join(", ", gateway.registry().names())));
     }
@@ -233,7 +210,7 @@ public final class EntityRoutes extends AllDirectives {
               "entity ids are 1 to "
                   + EntityIds.MAX_LENGTH
                   + " characters of A-Z a-z 0-9 . _ : -; got \""
-                  + abbreviate(id)
+                  + CommandCodec.abbreviate(id)
                   + "\" ("
                   + id.length()
                   + " characters)"));
@@ -270,12 +247,11 @@ public final class EntityRoutes extends AllDirectives {
 
   private HttpResponse toResponse(String type, String id, String instance, EntityResult result) {
     if (result instanceof EntityResult.Accepted accepted) {
-      ObjectNode body = envelope(type, id, accepted.version(), accepted.state());
-      body.set("reply", accepted.reply());
-      return JsonResponses.ok(body);
+      return JsonResponses.ok(
+          new Replied(type, id, accepted.version(), accepted.state(), accepted.reply()));
     }
     if (result instanceof EntityResult.Current current) {
-      return JsonResponses.ok(envelope(type, id, current.version(), current.state()));
+      return JsonResponses.ok(new State(type, id, current.version(), current.state()));
     }
     if (result instanceof EntityResult.Repeated repeated) {
       HttpResponse original;
@@ -284,9 +260,9 @@ public final class EntityRoutes extends AllDirectives {
             Problem.rejected(repeated.rejection())
                 .toResponse(instance, settings.retryAfterSeconds());
       } else {
-        ObjectNode body = envelope(type, id, repeated.version(), repeated.state());
-        body.set("reply", repeated.reply());
-        original = JsonResponses.ok(body);
+        original =
+            JsonResponses.ok(
+                new Replied(type, id, repeated.version(), repeated.state(), repeated.reply()));
       }
       return original.addHeader(RawHeader.create(IDEMPOTENT_REPLAYED, "true"));
     }
@@ -334,16 +310,9 @@ public final class EntityRoutes extends AllDirectives {
     return Problem.internal().toResponse(instance, settings.retryAfterSeconds());
   }
 
-  private static ObjectNode envelope(String type, String id, long version, JsonNode state) {
-    ObjectNode body = EntityJson.MAPPER.createObjectNode();
-    body.put("type", type);
-    body.put("id", id);
-    body.put("version", version);
-    body.set("state", state);
-    return body;
-  }
+  /** The answer to a read: the entity and its state. */
+  record State(String type, String id, long version, JsonNode state) {}
 
-  private static String abbreviate(String text) {
-    return text.length() <= 64 ? text : text.substring(0, 64) + "...";
-  }
+  /** The answer to an applied command: the state after it and the command's reply. */
+  record Replied(String type, String id, long version, JsonNode state, JsonNode reply) {}
 }
