@@ -1,6 +1,5 @@
 package io.starfish.http;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.http.internal.ResendingAsk;
 import io.starfish.sharding.CommandCodec;
 import io.starfish.sharding.EntityDefinition;
@@ -10,14 +9,11 @@ import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityResult;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -47,6 +43,7 @@ public final class EntityRoutes extends AllDirectives {
 
   private final EntityGateway gateway;
   private final HttpSettings settings;
+  private final EntityAnswers answers;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicLong shed = new AtomicLong();
   private final AtomicLong lastShedWarning = new AtomicLong(System.nanoTime() - 20_000_000_000L);
@@ -54,6 +51,7 @@ public final class EntityRoutes extends AllDirectives {
   public EntityRoutes(EntityGateway gateway, HttpSettings settings) {
     this.gateway = gateway;
     this.settings = settings;
+    this.answers = new EntityAnswers(settings);
   }
 
   public Route route() {
@@ -241,78 +239,7 @@ public final class EntityRoutes extends AllDirectives {
       answer = CompletableFuture.failedFuture(e);
     }
     return answer
-        .thenApply(result -> toResponse(type, id, instance, result))
-        .exceptionally(failure -> unavailable(type, id, instance, failure));
+        .thenApply(result -> answers.of(type, id, instance, result))
+        .exceptionally(failure -> answers.failed(type, id, instance, failure));
   }
-
-  private HttpResponse toResponse(String type, String id, String instance, EntityResult result) {
-    if (result instanceof EntityResult.Accepted accepted) {
-      return JsonResponses.ok(
-          new Replied(type, id, accepted.version(), accepted.state(), accepted.reply()));
-    }
-    if (result instanceof EntityResult.Current current) {
-      return JsonResponses.ok(new State(type, id, current.version(), current.state()));
-    }
-    if (result instanceof EntityResult.Repeated repeated) {
-      HttpResponse original;
-      if (repeated.rejection() != null) {
-        original =
-            Problem.rejected(repeated.rejection())
-                .toResponse(instance, settings.retryAfterSeconds());
-      } else {
-        original =
-            JsonResponses.ok(
-                new Replied(type, id, repeated.version(), repeated.state(), repeated.reply()));
-      }
-      return original.addHeader(RawHeader.create(IDEMPOTENT_REPLAYED, "true"));
-    }
-    if (result instanceof EntityResult.KeyReused reused) {
-      return Problem.of("idempotency-key-reused", "Idempotency key reused", 400, reused.reason())
-          .toResponse(instance, settings.retryAfterSeconds());
-    }
-    if (result instanceof EntityResult.Rejected rejected) {
-      return Problem.rejected(rejected.reason()).toResponse(instance, settings.retryAfterSeconds());
-    }
-    if (result instanceof EntityResult.Invalid invalid) {
-      return Problem.invalidCommand(invalid.reason())
-          .toResponse(instance, settings.retryAfterSeconds());
-    }
-    if (result instanceof EntityResult.Quarantined quarantined) {
-      return Problem.quarantined(quarantined.reason())
-          .toResponse(instance, settings.retryAfterSeconds());
-    }
-    if (result instanceof EntityResult.Unavailable unavailable) {
-      log.debug("{}/{} unavailable: {}", type, id, unavailable.reason());
-      return Problem.unavailable(unavailable.reason())
-          .toResponse(instance, settings.retryAfterSeconds());
-    }
-    throw new IllegalStateException("unexpected entity result " + result);
-  }
-
-  private HttpResponse unavailable(String type, String id, String instance, Throwable failure) {
-    Throwable cause =
-        failure instanceof CompletionException && failure.getCause() != null
-            ? failure.getCause()
-            : failure;
-    if (cause instanceof TimeoutException) {
-      log.warn("{}/{} did not answer within {}", type, id, settings.askTimeout());
-      return Problem.unavailable(
-              "entity "
-                  + type
-                  + "/"
-                  + id
-                  + " did not answer within "
-                  + settings.askTimeout().toMillis()
-                  + " ms; retry later")
-          .toResponse(instance, settings.retryAfterSeconds());
-    }
-    log.error("request to {}/{} failed", type, id, cause);
-    return Problem.internal().toResponse(instance, settings.retryAfterSeconds());
-  }
-
-  /** The answer to a read: the entity and its state. */
-  record State(String type, String id, long version, JsonNode state) {}
-
-  /** The answer to an applied command: the state after it and the command's reply. */
-  record Replied(String type, String id, long version, JsonNode state, JsonNode reply) {}
 }

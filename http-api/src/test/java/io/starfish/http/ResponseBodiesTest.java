@@ -27,9 +27,9 @@ class ResponseBodiesTest {
 
   @Test
   void entityEnvelopes() throws Exception {
-    assertThat(json(new EntityRoutes.State("account", "a-1", 3, tree("{\"balance\":5}"))))
+    assertThat(json(new EntityAnswers.State("account", "a-1", 3, tree("{\"balance\":5}"))))
         .isEqualTo("{\"type\":\"account\",\"id\":\"a-1\",\"version\":3,\"state\":{\"balance\":5}}");
-    assertThat(json(new EntityRoutes.Replied("account", "a-1", 4, tree("[1.5]"), null)))
+    assertThat(json(new EntityAnswers.Replied("account", "a-1", 4, tree("[1.5]"), null)))
         .isEqualTo(
             "{\"type\":\"account\",\"id\":\"a-1\",\"version\":4,\"state\":[1.5],\"reply\":null}");
   }
