@@ -1,12 +1,9 @@
 package io.starfish.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.starfish.http.internal.RequestBodies;
 import io.starfish.http.internal.TransportBlackhole;
+import io.starfish.sharding.CommandCodec;
 import io.starfish.sharding.EntityIds;
-import io.starfish.sharding.EntityJson;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -20,7 +17,6 @@ import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.model.headers.Authorization;
 import org.apache.pekko.http.javadsl.model.headers.Connection;
@@ -105,64 +101,47 @@ public final class AdminRoutes extends AllDirectives {
     }
     if (!crash.test(type, id)) {
       return complete(
-          Problem.unknownEntityType("no entity type named '" + abbreviate(type) + "'")
+          Problem.unknownEntityType("no entity type named '" + CommandCodec.abbreviate(type) + "'")
               .toResponse(instance, settings.retryAfterSeconds()));
     }
     log.warn("admin request: entity {}/{} is made to crash (chaos action)", type, id);
-    ObjectNode body = EntityJson.MAPPER.createObjectNode();
-    body.put("type", type);
-    body.put("id", id);
-    body.put("status", "crash requested");
-    return complete(JsonResponses.status(StatusCodes.ACCEPTED, body));
+    return complete(
+        JsonResponses.status(
+            StatusCodes.ACCEPTED, new CrashRequested(type, id, "crash requested")));
   }
 
   private Route partition(String instance) {
     if (!blackhole.available()) {
       return complete(partitionUnavailable().toResponse(instance, settings.retryAfterSeconds()));
     }
-    return extractRequestEntity(
-        entity -> {
-          if (!entity.getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+    return JsonRequests.json(
+        instance,
+        settings,
+        e -> invalidRequest("the body is not valid JSON"),
+        json -> {
+          List<Address> peers;
+          try {
+            peers = parsePeers(json);
+          } catch (IllegalArgumentException e) {
             return complete(
-                Problem.unsupportedMediaType(entity.getContentType().mediaType())
+                invalidRequest(e.getMessage()).toResponse(instance, settings.retryAfterSeconds()));
+          }
+          try {
+            for (Address peer : peers) {
+              blackhole.cut(peer);
+            }
+          } catch (Exception e) {
+            log.error("admin request: cutting {} failed", peers, e);
+            return complete(
+                Problem.of(
+                        "internal-error", "Internal error", 500, "cutting the traffic failed: " + e)
                     .toResponse(instance, settings.retryAfterSeconds()));
           }
-          return RequestBodies.text(
-              entity,
-              settings.maxBodyBytes(),
-              body -> {
-                List<Address> peers;
-                try {
-                  peers = parsePeers(body);
-                } catch (IllegalArgumentException e) {
-                  return complete(
-                      Problem.of("invalid-request", "Invalid request", 400, e.getMessage())
-                          .toResponse(instance, settings.retryAfterSeconds()));
-                }
-                try {
-                  for (Address peer : peers) {
-                    blackhole.cut(peer);
-                  }
-                } catch (Exception e) {
-                  log.error("admin request: cutting {} failed", peers, e);
-                  return complete(
-                      Problem.of(
-                              "internal-error",
-                              "Internal error",
-                              500,
-                              "cutting the traffic failed: " + e)
-                          .toResponse(instance, settings.retryAfterSeconds()));
-                }
-                log.warn(
-                    "admin request: cluster traffic to and from {} is now DROPPED (chaos"
-                        + " action; DELETE /api/v1/admin/partition heals it)",
-                    peers);
-                return complete(partitionAnswer("cut", blackhole.cutPeers()));
-              },
-              () ->
-                  complete(
-                      Problem.payloadTooLarge(settings.maxBodyBytes())
-                          .toResponse(instance, settings.retryAfterSeconds())));
+          log.warn(
+              "admin request: cluster traffic to and from {} is now DROPPED (chaos"
+                  + " action; DELETE /api/v1/admin/partition heals it)",
+              peers);
+          return complete(JsonResponses.ok(new Cut(selfAddress(), blackhole.cutPeers())));
         });
   }
 
@@ -180,17 +159,11 @@ public final class AdminRoutes extends AllDirectives {
               .toResponse(instance, settings.retryAfterSeconds()));
     }
     log.warn("admin request: cluster traffic to and from {} flows again", healed);
-    return complete(partitionAnswer("healed", healed));
+    return complete(JsonResponses.ok(new Healed(selfAddress(), healed)));
   }
 
   /** {"peers": [address, ...]}: 1 to 64 remote addresses other than this node's own. */
-  private List<Address> parsePeers(String body) {
-    JsonNode json;
-    try {
-      json = EntityJson.COMMANDS.readTree(body);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("the body is not valid JSON");
-    }
+  private List<Address> parsePeers(JsonNode json) {
     JsonNode peers = json == null ? null : json.get("peers");
     if (peers == null || !peers.isArray() || peers.isEmpty() || peers.size() > 64) {
       throw new IllegalArgumentException(
@@ -207,7 +180,8 @@ public final class AdminRoutes extends AllDirectives {
         address = TransportBlackhole.parse(peer.asText());
       } catch (RuntimeException e) {
         throw new IllegalArgumentException(
-            "not a node address (pekko://system@host:port): " + abbreviate(peer.asText()));
+            "not a node address (pekko://system@host:port): "
+                + CommandCodec.abbreviate(peer.asText()));
       }
       if (address.equals(self)) {
         throw new IllegalArgumentException("a node cannot be cut from itself");
@@ -217,8 +191,8 @@ public final class AdminRoutes extends AllDirectives {
     return addresses;
   }
 
-  private static String abbreviate(String text) {
-    return text.length() <= 80 ? text : text.substring(0, 80) + "...";
+  private static Problem invalidRequest(String detail) {
+    return Problem.of("invalid-request", "Invalid request", 400, detail);
   }
 
   private static Problem partitionUnavailable() {
@@ -230,17 +204,8 @@ public final class AdminRoutes extends AllDirectives {
             + " pekko.remote.artery.advanced.test-mode = on (STARFISH_CHAOS=on) to use partitions");
   }
 
-  private HttpResponse partitionAnswer(String field, Set<String> peers) {
-    ObjectNode body = EntityJson.MAPPER.createObjectNode();
-    body.put("node", Cluster.get(system).selfMember().address().toString());
-    peers.forEach(body.putArray(field)::add);
-    try {
-      return HttpResponse.create()
-          .withStatus(StatusCodes.OK)
-          .withEntity(ContentTypes.APPLICATION_JSON, EntityJson.MAPPER.writeValueAsBytes(body));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a JSON tree failed to serialize", e);
-    }
+  private String selfAddress() {
+    return Cluster.get(system).selfMember().address().toString();
   }
 
   private Route authorized(String instance, java.util.function.Supplier<Route> inner) {
@@ -273,17 +238,9 @@ public final class AdminRoutes extends AllDirectives {
   }
 
   private Route leave() {
-    String self = Cluster.get(system).selfMember().address().toString();
+    String self = selfAddress();
     log.info("admin request: node {} leaves the cluster", self);
-    ObjectNode body = EntityJson.MAPPER.createObjectNode();
-    body.put("node", self);
-    body.put("status", "leaving");
-    byte[] bytes;
-    try {
-      bytes = EntityJson.MAPPER.writeValueAsBytes(body);
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("a JSON tree failed to serialize", e);
-    }
+    byte[] bytes = JsonResponses.bytes(new Leaving(self, "leaving"));
     // The shutdown starts only once the 202 has been handed to the connection: started earlier, a
     // node that leaves quickly (no shards to hand off) can close the socket before the answer is
     // written, and the caller sees a reset instead of the 202.
@@ -303,4 +260,14 @@ public final class AdminRoutes extends AllDirectives {
             .addHeader(Connection.create("close"))
             .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON, bytes.length, data)));
   }
+
+  // The answers' bodies, field for field in this order.
+
+  record CrashRequested(String type, String id, String status) {}
+
+  record Cut(String node, Set<String> cut) {}
+
+  record Healed(String node, Set<String> healed) {}
+
+  record Leaving(String node, String status) {}
 }

@@ -1,11 +1,11 @@
 package io.starfish.http;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import io.starfish.observability.HealingEvent;
-import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.ShardPlacement;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -65,34 +65,25 @@ public final class ClusterRoutes extends AllDirectives {
   }
 
   /** This node's healing timeline, oldest step first. */
-  private ObjectNode events() {
-    ObjectNode body = EntityJson.MAPPER.createObjectNode();
-    body.put("node", cluster.selfMember().address().toString());
-    ArrayNode events = body.putArray("events");
+  private Timeline events() {
+    List<Step> steps = new ArrayList<>();
     for (HealingEvent event : timeline.get()) {
-      ObjectNode node = events.addObject();
-      node.put("time", event.time());
-      node.put("at", event.at());
-      node.put("kind", event.kind().wireName());
-      node.put("member", event.member());
-      node.put("detail", event.detail());
-      if (event.durationMs() != null) {
-        node.put("durationMs", event.durationMs());
-        node.put("durationFrom", event.durationFrom().wireName());
-      }
+      boolean timed = event.durationMs() != null;
+      steps.add(
+          new Step(
+              event.time(),
+              event.at(),
+              event.kind().wireName(),
+              event.member(),
+              event.detail(),
+              event.durationMs(),
+              timed ? event.durationFrom().wireName() : null));
     }
-    return body;
+    return new Timeline(cluster.selfMember().address().toString(), steps);
   }
 
-  private ObjectNode members() {
+  private Members members() {
     CurrentClusterState state = cluster.state();
-    ObjectNode body = EntityJson.MAPPER.createObjectNode();
-    body.put("self", cluster.selfMember().address().toString());
-    if (state.getLeader() != null) {
-      body.put("leader", state.getLeader().toString());
-    } else {
-      body.putNull("leader");
-    }
     // The oldest Up (or Leaving) member hosts the cluster singletons, among them every entity
     // type's shard coordinator: losing it costs a coordinator hand-over (docs/cluster.md).
     Member oldest = null;
@@ -103,14 +94,9 @@ public final class ClusterRoutes extends AllDirectives {
         oldest = member;
       }
     }
-    if (oldest != null) {
-      body.put("oldest", oldest.address().toString());
-    } else {
-      body.putNull("oldest");
-    }
-    ArrayNode members = body.putArray("members");
+    List<MemberView> members = new ArrayList<>();
     for (Member member : state.getMembers()) {
-      members.add(member(member, !state.getUnreachable().contains(member)));
+      members.add(MemberView.of(member, !state.getUnreachable().contains(member)));
     }
     // A member that is unreachable and already removed is no longer in getMembers(); list the
     // unreachable ones that are missing so an operator sees them until they are gone for good.
@@ -120,21 +106,14 @@ public final class ClusterRoutes extends AllDirectives {
         listed |= m.uniqueAddress().equals(member.uniqueAddress());
       }
       if (!listed) {
-        members.add(member(member, false));
+        members.add(MemberView.of(member, false));
       }
     }
-    return body;
-  }
-
-  private static ObjectNode member(Member member, boolean reachable) {
-    ObjectNode node = EntityJson.MAPPER.createObjectNode();
-    node.put("address", member.address().toString());
-    node.put("status", member.status().toString());
-    ArrayNode roles = node.putArray("roles");
-    member.getRoles().stream().filter(role -> !role.startsWith("dc-")).sorted().forEach(roles::add);
-    node.put("reachable", reachable);
-    node.put("dataCenter", member.dataCenter());
-    return node;
+    return new Members(
+        cluster.selfMember().address().toString(),
+        state.getLeader() != null ? state.getLeader().toString() : null,
+        oldest != null ? oldest.address().toString() : null,
+        members);
   }
 
   private CompletionStage<HttpResponse> shards() {
@@ -142,19 +121,15 @@ public final class ClusterRoutes extends AllDirectives {
         .apply(settings.shardStatsTimeout())
         .thenApply(
             byType -> {
-              ObjectNode body = EntityJson.MAPPER.createObjectNode();
+              // Linked maps: types and nodes stay in the order the cluster reported them.
+              Map<String, Map<String, NodeShards>> body = new LinkedHashMap<>();
               byType.forEach(
                   (type, placements) -> {
-                    ObjectNode nodes = body.putObject(type);
+                    Map<String, NodeShards> nodes = new LinkedHashMap<>();
                     for (ShardPlacement placement : placements) {
-                      ObjectNode node = nodes.putObject(placement.node());
-                      node.put("shardCount", placement.entitiesPerShard().size());
-                      node.put("entityCount", placement.entityCount());
-                      ObjectNode shards = node.putObject("shards");
-                      placement.entitiesPerShard().forEach(shards::put);
-                      ArrayNode failed = node.putArray("failedShards");
-                      placement.failedShards().stream().sorted().forEach(failed::add);
+                      nodes.put(placement.node(), NodeShards.of(placement));
                     }
+                    body.put(type, nodes);
                   });
               return JsonResponses.ok(body);
             })
@@ -170,5 +145,48 @@ public final class ClusterRoutes extends AllDirectives {
                           + " ms")
                   .toResponse("/api/v1/cluster/shards", settings.retryAfterSeconds());
             });
+  }
+
+  // The answers' bodies, field for field in this order.
+
+  /** {@code leader} and {@code oldest} are null (and present) while there is none. */
+  record Members(String self, String leader, String oldest, List<MemberView> members) {}
+
+  record MemberView(
+      String address, String status, List<String> roles, boolean reachable, String dataCenter) {
+
+    /** The roles without the data-center role Pekko adds, sorted. */
+    static MemberView of(Member member, boolean reachable) {
+      return new MemberView(
+          member.address().toString(),
+          member.status().toString(),
+          member.getRoles().stream().filter(role -> !role.startsWith("dc-")).sorted().toList(),
+          reachable,
+          member.dataCenter());
+    }
+  }
+
+  record Timeline(String node, List<Step> events) {}
+
+  /** One healing step; the duration only when it has one. */
+  record Step(
+      String time,
+      long at,
+      String kind,
+      String member,
+      String detail,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Long durationMs,
+      @JsonInclude(JsonInclude.Include.NON_NULL) String durationFrom) {}
+
+  record NodeShards(
+      int shardCount, int entityCount, Map<String, Integer> shards, List<String> failedShards) {
+
+    static NodeShards of(ShardPlacement placement) {
+      return new NodeShards(
+          placement.entitiesPerShard().size(),
+          placement.entityCount(),
+          placement.entitiesPerShard(),
+          placement.failedShards().stream().sorted().toList());
+    }
   }
 }

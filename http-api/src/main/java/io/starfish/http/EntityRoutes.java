@@ -1,28 +1,19 @@
 package io.starfish.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.starfish.http.internal.RequestBodies;
 import io.starfish.http.internal.ResendingAsk;
 import io.starfish.sharding.CommandCodec;
 import io.starfish.sharding.EntityDefinition;
 import io.starfish.sharding.EntityGateway;
 import io.starfish.sharding.EntityIds;
-import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityResult;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.MediaTypes;
-import org.apache.pekko.http.javadsl.model.headers.RawHeader;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -52,6 +43,7 @@ public final class EntityRoutes extends AllDirectives {
 
   private final EntityGateway gateway;
   private final HttpSettings settings;
+  private final EntityAnswers answers;
   private final AtomicInteger inFlight = new AtomicInteger();
   private final AtomicLong shed = new AtomicLong();
   private final AtomicLong lastShedWarning = new AtomicLong(System.nanoTime() - 20_000_000_000L);
@@ -59,6 +51,7 @@ public final class EntityRoutes extends AllDirectives {
   public EntityRoutes(EntityGateway gateway, HttpSettings settings) {
     this.gateway = gateway;
     this.settings = settings;
+    this.answers = new EntityAnswers(settings);
   }
 
   public Route route() {
@@ -149,48 +142,30 @@ public final class EntityRoutes extends AllDirectives {
       return complete(addressProblem.get().toResponse(instance, settings.retryAfterSeconds()));
     }
     EntityDefinition definition = gateway.registry().find(type).orElseThrow();
-    return extractRequestEntity(
-        entity -> {
-          if (!entity.getContentType().mediaType().equals(MediaTypes.APPLICATION_JSON)) {
+    return JsonRequests.json(
+        instance,
+        settings,
+        e -> {
+          log.debug("malformed JSON for {}/{}: {}", type, id, e.getOriginalMessage());
+          return Problem.invalidJson(
+              "the body is not valid JSON: "
+                  + e.getOriginalMessage().lines().findFirst().orElse(""));
+        },
+        json -> {
+          CommandCodec.Decoded decoded = definition.commands().decode(json);
+          if (!decoded.ok()) {
+            log.debug("invalid command for {}/{}: {}", type, id, decoded.error());
             return complete(
-                Problem.unsupportedMediaType(entity.getContentType().mediaType())
+                Problem.invalidCommand(decoded.error())
                     .toResponse(instance, settings.retryAfterSeconds()));
           }
-          return RequestBodies.text(
-              entity,
-              settings.maxBodyBytes(),
-              body -> {
-                JsonNode json;
-                try {
-                  json = EntityJson.COMMANDS.readTree(body);
-                } catch (JsonProcessingException e) {
-                  log.debug("malformed JSON for {}/{}: {}", type, id, e.getOriginalMessage());
-                  return complete(
-                      Problem.invalidJson(
-                              "the body is not valid JSON: "
-                                  + e.getOriginalMessage().lines().findFirst().orElse(""))
-                          .toResponse(instance, settings.retryAfterSeconds()));
-                }
-                CommandCodec.Decoded decoded = definition.commands().decode(json);
-                if (!decoded.ok()) {
-                  log.debug("invalid command for {}/{}: {}", type, id, decoded.error());
-                  return complete(
-                      Problem.invalidCommand(decoded.error())
-                          .toResponse(instance, settings.retryAfterSeconds()));
-                }
-                CompletionStage<HttpResponse> response =
-                    ask(
-                        type,
-                        id,
-                        instance,
-                        key.isPresent(),
-                        replyTo -> new EntityMessage.Execute(json, key.orElse(null), replyTo));
-                return completeWithFuture(response);
-              },
-              () ->
-                  complete(
-                      Problem.payloadTooLarge(settings.maxBodyBytes())
-                          .toResponse(instance, settings.retryAfterSeconds())));
+          return completeWithFuture(
+              ask(
+                  type,
+                  id,
+                  instance,
+                  key.isPresent(),
+                  replyTo -> new EntityMessage.Execute(json, key.orElse(null), replyTo)));
         });
   }
 
@@ -223,7 +198,7 @@ public final class EntityRoutes extends AllDirectives {
       return Optional.of(
           Problem.unknownEntityType(
               "no entity type \""
-                  + abbreviate(type)
+                  + CommandCodec.abbreviate(type)
                   + "\"; known types: "
                   + String.join(", ", gateway.registry().names())));
     }
@@ -233,7 +208,7 @@ public final class EntityRoutes extends AllDirectives {
               "entity ids are 1 to "
                   + EntityIds.MAX_LENGTH
                   + " characters of A-Z a-z 0-9 . _ : -; got \""
-                  + abbreviate(id)
+                  + CommandCodec.abbreviate(id)
                   + "\" ("
                   + id.length()
                   + " characters)"));
@@ -264,86 +239,7 @@ public final class EntityRoutes extends AllDirectives {
       answer = CompletableFuture.failedFuture(e);
     }
     return answer
-        .thenApply(result -> toResponse(type, id, instance, result))
-        .exceptionally(failure -> unavailable(type, id, instance, failure));
-  }
-
-  private HttpResponse toResponse(String type, String id, String instance, EntityResult result) {
-    if (result instanceof EntityResult.Accepted accepted) {
-      ObjectNode body = envelope(type, id, accepted.version(), accepted.state());
-      body.set("reply", accepted.reply());
-      return JsonResponses.ok(body);
-    }
-    if (result instanceof EntityResult.Current current) {
-      return JsonResponses.ok(envelope(type, id, current.version(), current.state()));
-    }
-    if (result instanceof EntityResult.Repeated repeated) {
-      HttpResponse original;
-      if (repeated.rejection() != null) {
-        original =
-            Problem.rejected(repeated.rejection())
-                .toResponse(instance, settings.retryAfterSeconds());
-      } else {
-        ObjectNode body = envelope(type, id, repeated.version(), repeated.state());
-        body.set("reply", repeated.reply());
-        original = JsonResponses.ok(body);
-      }
-      return original.addHeader(RawHeader.create(IDEMPOTENT_REPLAYED, "true"));
-    }
-    if (result instanceof EntityResult.KeyReused reused) {
-      return Problem.of("idempotency-key-reused", "Idempotency key reused", 400, reused.reason())
-          .toResponse(instance, settings.retryAfterSeconds());
-    }
-    if (result instanceof EntityResult.Rejected rejected) {
-      return Problem.rejected(rejected.reason()).toResponse(instance, settings.retryAfterSeconds());
-    }
-    if (result instanceof EntityResult.Invalid invalid) {
-      return Problem.invalidCommand(invalid.reason())
-          .toResponse(instance, settings.retryAfterSeconds());
-    }
-    if (result instanceof EntityResult.Quarantined quarantined) {
-      return Problem.quarantined(quarantined.reason())
-          .toResponse(instance, settings.retryAfterSeconds());
-    }
-    if (result instanceof EntityResult.Unavailable unavailable) {
-      log.debug("{}/{} unavailable: {}", type, id, unavailable.reason());
-      return Problem.unavailable(unavailable.reason())
-          .toResponse(instance, settings.retryAfterSeconds());
-    }
-    throw new IllegalStateException("unexpected entity result " + result);
-  }
-
-  private HttpResponse unavailable(String type, String id, String instance, Throwable failure) {
-    Throwable cause =
-        failure instanceof CompletionException && failure.getCause() != null
-            ? failure.getCause()
-            : failure;
-    if (cause instanceof TimeoutException) {
-      log.warn("{}/{} did not answer within {}", type, id, settings.askTimeout());
-      return Problem.unavailable(
-              "entity "
-                  + type
-                  + "/"
-                  + id
-                  + " did not answer within "
-                  + settings.askTimeout().toMillis()
-                  + " ms; retry later")
-          .toResponse(instance, settings.retryAfterSeconds());
-    }
-    log.error("request to {}/{} failed", type, id, cause);
-    return Problem.internal().toResponse(instance, settings.retryAfterSeconds());
-  }
-
-  private static ObjectNode envelope(String type, String id, long version, JsonNode state) {
-    ObjectNode body = EntityJson.MAPPER.createObjectNode();
-    body.put("type", type);
-    body.put("id", id);
-    body.put("version", version);
-    body.set("state", state);
-    return body;
-  }
-
-  private static String abbreviate(String text) {
-    return text.length() <= 64 ? text : text.substring(0, 64) + "...";
+        .thenApply(result -> answers.of(type, id, instance, result))
+        .exceptionally(failure -> answers.failed(type, id, instance, failure));
   }
 }

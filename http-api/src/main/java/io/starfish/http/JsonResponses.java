@@ -1,29 +1,33 @@
 package io.starfish.http;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starfish.sharding.EntityJson;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.StatusCode;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 
-/** Responses with a JSON body. */
+/** Responses with a JSON body: a record (or a tree) written by the entity API's mapper. */
 final class JsonResponses {
 
   private JsonResponses() {}
 
-  static HttpResponse ok(ObjectNode body) {
+  static HttpResponse ok(Object body) {
     return status(StatusCodes.OK, body);
   }
 
-  static HttpResponse status(StatusCode status, ObjectNode body) {
+  static HttpResponse status(StatusCode status, Object body) {
+    return HttpResponse.create()
+        .withStatus(status)
+        .withEntity(ContentTypes.APPLICATION_JSON, bytes(body));
+  }
+
+  /** The body as JSON bytes, for responses built otherwise (streamed, problem+json). */
+  static byte[] bytes(Object body) {
     try {
-      return HttpResponse.create()
-          .withStatus(status)
-          .withEntity(ContentTypes.APPLICATION_JSON, EntityJson.MAPPER.writeValueAsBytes(body));
+      return EntityJson.MAPPER.writeValueAsBytes(body);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a JSON tree failed to serialize", e);
+      throw new IllegalStateException("a response body failed to serialize", e);
     }
   }
 }

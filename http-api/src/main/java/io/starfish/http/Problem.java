@@ -1,6 +1,5 @@
 package io.starfish.http;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starfish.sharding.EntityJson;
 import java.util.ArrayList;
@@ -96,6 +95,8 @@ public record Problem(String kind, String title, int status, String detail, Obje
 
   /** The response, with Retry-After added for 429 and 503. */
   public HttpResponse toResponse(String instance, int retryAfterSeconds) {
+    // A tree, not a record: RFC 9457 extension members are free-form and sit beside the standard
+    // ones, which a tree merges in one call.
     ObjectNode body = EntityJson.MAPPER.createObjectNode();
     body.put("type", typeUri(kind));
     body.put("title", title);
@@ -111,13 +112,9 @@ public record Problem(String kind, String title, int status, String detail, Obje
     if (status == 503 || status == 429) {
       headers.add(RawHeader.create("Retry-After", Integer.toString(retryAfterSeconds)));
     }
-    try {
-      return HttpResponse.create()
-          .withStatus(StatusCodes.get(status))
-          .withHeaders(headers)
-          .withEntity(PROBLEM_JSON, EntityJson.MAPPER.writeValueAsBytes(body));
-    } catch (JsonProcessingException e) {
-      throw new IllegalStateException(e);
-    }
+    return HttpResponse.create()
+        .withStatus(StatusCodes.get(status))
+        .withHeaders(headers)
+        .withEntity(PROBLEM_JSON, JsonResponses.bytes(body));
   }
 }

@@ -1,10 +1,9 @@
 package io.starfish.http;
 
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.starfish.sharding.EntityJson;
+import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.sharding.PendingSagas;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.BiFunction;
@@ -67,19 +66,12 @@ public final class SagaRoutes extends AllDirectives {
                     .toResponse(instance, settings.retryAfterSeconds());
               }
               PendingSagas sagas = found.get();
-              ObjectNode body = EntityJson.MAPPER.createObjectNode();
-              body.put("type", sagas.type());
-              body.put("complete", sagas.complete());
-              ArrayNode list = body.putArray("pending");
-              for (PendingSagas.PendingSaga saga : sagas.pending()) {
-                ObjectNode item = list.addObject();
-                item.put("id", saga.id());
-                item.put("version", saga.version());
-                item.set("state", saga.state());
-              }
-              ArrayNode unanswered = body.putArray("unanswered");
-              sagas.unanswered().forEach(unanswered::add);
-              return JsonResponses.ok(body);
+              List<Pending> list =
+                  sagas.pending().stream()
+                      .map(saga -> new Pending(saga.id(), saga.version(), saga.state()))
+                      .toList();
+              return JsonResponses.ok(
+                  new PendingList(sagas.type(), sagas.complete(), list, sagas.unanswered()));
             })
         .exceptionally(
             failure -> {
@@ -89,4 +81,11 @@ public final class SagaRoutes extends AllDirectives {
                   .toResponse(instance, settings.retryAfterSeconds());
             });
   }
+
+  // The answer's body, field for field in this order (not PendingSagas' own order).
+
+  record PendingList(
+      String type, boolean complete, List<Pending> pending, List<String> unanswered) {}
+
+  record Pending(String id, long version, JsonNode state) {}
 }

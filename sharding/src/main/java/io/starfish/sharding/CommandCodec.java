@@ -239,8 +239,12 @@ public final class CommandCodec {
         .collect(Collectors.joining("."));
   }
 
-  /** Echoing client input back must not let a client make responses or logs arbitrarily big. */
-  static String abbreviate(String text) {
+  /**
+   * The first 64 characters of client input, "..." if there were more; "" for null. Echoing client
+   * input back must not let a client make responses or logs arbitrarily big. Public so that the
+   * HTTP API echoes with the same limit.
+   */
+  public static String abbreviate(String text) {
     if (text == null) {
       return "";
     }
