@@ -73,7 +73,10 @@ public final class EntityTelemetry implements Extension {
         .record(Duration.ofNanos(nanos));
   }
 
-  /** The time from an entity's decision to persist until its events were written. */
+  /**
+   * The time from an entity's decision to persist until its events were written (one write: a
+   * command's events, or those of a group of commands written together).
+   */
   public void persisted(String type, long nanos) {
     persistTimers
         .computeIfAbsent(
@@ -81,8 +84,9 @@ public final class EntityTelemetry implements Extension {
             key ->
                 metrics.latency(
                     "starfish.entity.persist",
-                    "Journal writes of entities on this node (one per command that persists),"
-                        + " from the persist effect to the write's completion",
+                    "Journal writes of entities on this node (one per command that persists, or"
+                        + " per group of commands written together), from the persist effect to"
+                        + " the write's completion",
                     "type",
                     type))
         .record(Duration.ofNanos(nanos));

@@ -12,17 +12,38 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * @param minorityGuard whether entities refuse commands while their node is cut off from the
  *     majority
  * @param entityDispatcher config path of the dispatcher entity actors run on
+ * @param settleNewRegionsFor how long a new shard region gets no shards while a settled one can
+ * @param groupCommitMaxBatch the most commands a declared entity writes in one group commit; 1:
+ *     none (one write per command)
+ * @param groupCommitMaxWaiting the most commands waiting for an entity's write in progress (Pekko's
+ *     {@code pekko.persistence.typed.stash-capacity}); more are answered unavailable
  */
 public record ShardingSettings(
     Optional<Duration> passivateIdleAfter,
     boolean minorityGuard,
     String entityDispatcher,
-    Duration settleNewRegionsFor) {
+    Duration settleNewRegionsFor,
+    int groupCommitMaxBatch,
+    int groupCommitMaxWaiting) {
 
   /** Settings as before {@code settle-new-regions-for}: new regions take shards at once. */
   public ShardingSettings(
       Optional<Duration> passivateIdleAfter, boolean minorityGuard, String entityDispatcher) {
     this(passivateIdleAfter, minorityGuard, entityDispatcher, Duration.ZERO);
+  }
+
+  /** Settings with the default group commit. */
+  public ShardingSettings(
+      Optional<Duration> passivateIdleAfter,
+      boolean minorityGuard,
+      String entityDispatcher,
+      Duration settleNewRegionsFor) {
+    this(passivateIdleAfter, minorityGuard, entityDispatcher, settleNewRegionsFor, 64, 4096);
+  }
+
+  /** Whether declared entities write the commands that queue up behind a write together. */
+  public boolean groupCommit() {
+    return groupCommitMaxBatch > 1;
   }
 
   public static ShardingSettings create(ActorSystem<?> system) {
@@ -46,11 +67,18 @@ public record ShardingSettings(
       throw new IllegalArgumentException(
           "starfish.sharding.settle-new-regions-for must be >= 0, was " + settle);
     }
+    int maxBatch = c.getInt("group-commit-max-batch");
+    if (maxBatch < 1) {
+      throw new IllegalArgumentException(
+          "starfish.sharding.group-commit-max-batch must be >= 1, was " + maxBatch);
+    }
     return new ShardingSettings(
         passivateIdleAfter,
         c.getBoolean("minority-guard"),
         c.getString("entity-dispatcher"),
-        settle);
+        settle,
+        maxBatch,
+        config.getInt("pekko.persistence.typed.stash-capacity"));
   }
 
   /**

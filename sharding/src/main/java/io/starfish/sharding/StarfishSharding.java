@@ -98,7 +98,8 @@ public final class StarfishSharding implements EntityGateway {
                                 entityContext
                                     .getShard()
                                     .tell(new ClusterSharding.Passivate<>(self)),
-                            null),
+                            null,
+                            settings),
                         entityContext.getShard(),
                         settings))
             .withEntityProps(DispatcherSelector.fromConfig(settings.entityDispatcher()));
@@ -142,7 +143,8 @@ public final class StarfishSharding implements EntityGateway {
       PersistenceSettings persistence,
       SupervisionSettings supervision,
       EntityRouter router) {
-    return EntityInstance.behavior(type, entityId, persistence, supervision, self -> {}, router);
+    return EntityInstance.behavior(
+        type, entityId, persistence, supervision, self -> {}, router, null);
   }
 
   /** As above; {@code onGiveUp} receives the entity's actor when supervision gives up on it. */
@@ -152,7 +154,7 @@ public final class StarfishSharding implements EntityGateway {
       PersistenceSettings persistence,
       SupervisionSettings supervision,
       Consumer<ActorRef<EntityMessage>> onGiveUp) {
-    return EntityInstance.behavior(type, entityId, persistence, supervision, onGiveUp, null);
+    return EntityInstance.behavior(type, entityId, persistence, supervision, onGiveUp, null, null);
   }
 
   public static EntityTypeKey<EntityMessage> typeKey(String typeName) {

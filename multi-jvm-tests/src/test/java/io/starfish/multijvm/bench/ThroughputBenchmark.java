@@ -48,9 +48,10 @@ import java.util.stream.Collectors;
  *
  * <p>Run: {@code ./mvnw -B -pl multi-jvm-tests -am -Pbench -DskipTests verify
  * -Dbench.args="throughput"} (options: {@code --levels 4,16,64 --seconds 20 --systems
- * starfish,plain-pekko,raw-cassandra --warm-up 90}; also {@code starfish-unfenced}: Starfish with
- * the plugin's unfenced journal, for the cost of fencing). Writes {@code
- * target/bench/throughput.json} and {@code throughput.md}.
+ * starfish,plain-pekko,raw-cassandra --warm-up 90 --hot on} (--hot: also one hot entity under every
+ * connection, workload "counter-hot"); also {@code starfish-unfenced}: Starfish with the plugin's
+ * unfenced journal, for the cost of fencing). Writes {@code target/bench/throughput.json} and
+ * {@code throughput.md}.
  */
 public final class ThroughputBenchmark {
 
@@ -63,6 +64,13 @@ public final class ThroughputBenchmark {
    * loses against the later ones.
    */
   private static int warmUpSeconds = 90;
+
+  /**
+   * Whether each system also gets the hot-entity workload (--hot on|off): every request goes to the
+   * same counter, so the entity's write path is the limit (Starfish's group commit against Pekko's
+   * one write at a time).
+   */
+  private static boolean hot = true;
 
   record Result(
       String system,
@@ -91,6 +99,7 @@ public final class ThroughputBenchmark {
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
         case "--systems" -> systems = List.of(args[++i].split(","));
         case "--warm-up" -> warmUpSeconds = Integer.parseInt(args[++i]);
+        case "--hot" -> hot = args[++i].equals("on");
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -170,6 +179,17 @@ public final class ThroughputBenchmark {
           say(results.get(results.size() - 1).toString());
         }
       }
+      if (hot) {
+        hotEntity(
+            name,
+            script,
+            base,
+            "/api/v1/entities/counter/hot-",
+            "{\"type\":\"increment\",\"by\":1}",
+            levels,
+            seconds,
+            results);
+      }
       for (ForkedCluster.Node node : cluster.nodes()) {
         rss.add(rssOf(name, "node " + node.index, node.pid(), HEAP_MB));
       }
@@ -195,9 +215,35 @@ public final class ThroughputBenchmark {
                 "plain-pekko", "counter", level, wrk(script, base, prefix, body, level, seconds)));
         say(results.get(results.size() - 1).toString());
       }
+      if (hot) {
+        hotEntity("plain-pekko", script, base, "/counter/hot-", body, levels, seconds, results);
+      }
       for (int i = 0; i < cluster.processes.size(); i++) {
         rss.add(rssOf("plain-pekko", "node " + (i + 1), cluster.processes.get(i).pid(), HEAP_MB));
       }
+    }
+  }
+
+  /**
+   * One counter under every connection (workload "counter-hot"): the entity's own write path is the
+   * limit. A short warm-up first (the JVMs are warm from the main workload).
+   */
+  private static void hotEntity(
+      String system,
+      Path script,
+      String base,
+      String prefix,
+      String body,
+      List<Integer> levels,
+      int seconds,
+      List<Result> results)
+      throws IOException, InterruptedException {
+    say(system + " counter-hot: warm-up");
+    wrk(script, base, prefix, body, 16, 10, 1);
+    for (int level : levels) {
+      results.add(
+          result(system, "counter-hot", level, wrk(script, base, prefix, body, level, seconds, 1)));
+      say(results.get(results.size() - 1).toString());
     }
   }
 
@@ -331,6 +377,19 @@ public final class ThroughputBenchmark {
   private static JsonNode wrk(
       Path script, String base, String prefix, String body, int connections, int seconds)
       throws IOException, InterruptedException {
+    return wrk(script, base, prefix, body, connections, seconds, ENTITIES);
+  }
+
+  /** As above, spreading the requests over {@code entities} entities (1: one hot entity). */
+  private static JsonNode wrk(
+      Path script,
+      String base,
+      String prefix,
+      String body,
+      int connections,
+      int seconds,
+      int entities)
+      throws IOException, InterruptedException {
     int threads = Math.min(2, connections);
     ProcessBuilder builder =
         new ProcessBuilder(
@@ -346,7 +405,7 @@ public final class ThroughputBenchmark {
             .redirectErrorStream(true);
     builder.environment().put("BENCH_PATH_PREFIX", prefix);
     builder.environment().put("BENCH_BODY", body);
-    builder.environment().put("BENCH_ENTITIES", Integer.toString(ENTITIES));
+    builder.environment().put("BENCH_ENTITIES", Integer.toString(entities));
     Process process = builder.start();
     String resultLine = null;
     StringBuilder output = new StringBuilder();
@@ -587,6 +646,19 @@ public final class ThroughputBenchmark {
           String.format(
               "| %d | %.2f | %.2f | %.2f |%n",
               level, starfish / plain, starfish / raw, plain / raw));
+    }
+    if (results.stream().anyMatch(r -> r.workload().equals("counter-hot"))) {
+      md.append("\n| concurrency | one hot counter: starfish / plain Pekko |")
+          .append(" starfish hot / starfish 1000 counters |\n|---|---|---|\n");
+      for (int level : levels) {
+        double starfishHot = rate(results, "starfish", "counter-hot", level);
+        md.append(
+            String.format(
+                "| %d | %.2f | %.2f |%n",
+                level,
+                starfishHot / rate(results, "plain-pekko", "counter-hot", level),
+                starfishHot / rate(results, "starfish", "counter", level)));
+      }
     }
     if (results.stream().anyMatch(r -> r.system().equals("starfish-unfenced"))) {
       md.append("\n| concurrency | workload | fenced / unfenced Starfish (cost of fencing) |\n")

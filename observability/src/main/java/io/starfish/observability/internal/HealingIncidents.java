@@ -2,7 +2,6 @@ package io.starfish.observability.internal;
 
 import io.starfish.observability.HealingEvent;
 import io.starfish.observability.HealingEvent.Kind;
-import io.starfish.observability.HealingTimeline;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -11,12 +10,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.cluster.MemberStatus;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The healing timeline's state machine: follows each failed member from unreachable until its
@@ -26,8 +22,6 @@ import org.slf4j.LoggerFactory;
  * Effects}. Not thread-safe (one actor drives it).
  */
 final class HealingIncidents {
-
-  private static final Logger log = LoggerFactory.getLogger(HealingTimeline.class);
 
   /** What the state machine produces. */
   interface Effects {
@@ -43,50 +37,6 @@ final class HealingIncidents {
     OptionalLong lastRecovery(String type, String id);
   }
 
-  /** Polls whose entity count and recoveries agree before the recovery is declared complete. */
-  static final int SETTLE_POLLS = 2;
-
-  /** One running entity: its type and id. */
-  private record EntityKey(String type, String id) {}
-
-  /** The shards this node gained since an incident's baseline, and their running entities. */
-  private record Gained(Map<String, List<String>> shards, List<EntityKey> entities) {}
-
-  /** A failure of one member, followed on this node from unreachable until it is removed. */
-  private static final class Incident {
-    final Address member;
-
-    /** System.nanoTime() of each step; 0 until it happened. */
-    long unreachableAt;
-
-    long downedAt;
-
-    /** When the move of its shards began: its downing, or its removal if the Down was not seen. */
-    long movedAt;
-
-    Kind movedFrom;
-
-    /**
-     * This node's shards (per type) from the first poll after it became unreachable (shards move
-     * only after the removal), or from the last poll at the move if none came in between.
-     */
-    Map<String, Set<String>> baseline;
-
-    boolean reallocated;
-    boolean finished;
-    boolean removed;
-    int lastEntityCount = -1;
-    int settledPolls;
-
-    Incident(Address member) {
-      this.member = member;
-    }
-
-    boolean open() {
-      return movedAt != 0 && !finished;
-    }
-  }
-
   private final Duration incidentTimeout;
   private final Recoveries recoveries;
   private final Effects effects;
@@ -99,6 +49,26 @@ final class HealingIncidents {
   private Map<String, Map<String, Set<String>>> local = Map.of();
 
   private boolean pollWanted;
+
+  /** How incidents report: through this class's clock and effects. */
+  private final Incident.Steps steps =
+      new Incident.Steps() {
+        @Override
+        public void step(
+            long atNanos, Kind kind, Address member, String detail, Long durationMs, Kind from) {
+          HealingIncidents.this.step(atNanos, kind, member, detail, durationMs, from);
+        }
+
+        @Override
+        public long between(long fromNanos, long toNanos) {
+          return HealingIncidents.this.between(fromNanos, toNanos);
+        }
+
+        @Override
+        public void downedToRecovered(Duration duration) {
+          effects.downedToRecovered(duration);
+        }
+      };
 
   /**
    * @param wallAtStart System.currentTimeMillis() read at the same moment as {@code nanosAtStart}:
@@ -295,10 +265,10 @@ final class HealingIncidents {
       }
       boolean over;
       if (now - incident.movedAt > incidentTimeout.toNanos()) {
-        timedOut(incident, now);
+        incident.timedOut(local, now, recoveries, steps, incidentTimeout);
         over = true;
       } else {
-        over = freshShards && follow(incident, now);
+        over = freshShards && incident.follow(local, now, recoveries, steps);
       }
       if (over) {
         incident.finished = true;
@@ -308,118 +278,6 @@ final class HealingIncidents {
       }
     }
     closed.forEach(incidents::remove);
-  }
-
-  private Gained gained(Incident incident) {
-    Map<String, List<String>> shards = new TreeMap<>();
-    List<EntityKey> entities = new ArrayList<>();
-    local.forEach(
-        (type, byShard) -> {
-          Set<String> before = incident.baseline.getOrDefault(type, Set.of());
-          byShard.forEach(
-              (shard, ids) -> {
-                if (!before.contains(shard)) {
-                  shards.computeIfAbsent(type, t -> new ArrayList<>()).add(shard);
-                  ids.forEach(id -> entities.add(new EntityKey(type, id)));
-                }
-              });
-        });
-    return new Gained(shards, entities);
-  }
-
-  /** When the entity recovered here since the incident's move began, if it did. */
-  private OptionalLong recoveredSinceMove(Incident incident, EntityKey entity) {
-    OptionalLong at = recoveries.lastRecovery(entity.type(), entity.id());
-    return at.isPresent() && at.getAsLong() - incident.movedAt >= 0 ? at : OptionalLong.empty();
-  }
-
-  /** Returns true when the incident is over (for this node). */
-  private boolean follow(Incident incident, long now) {
-    Gained gained = gained(incident);
-    long firstRecovery = Long.MAX_VALUE;
-    long lastRecovery = Long.MIN_VALUE;
-    int recovered = 0;
-    for (EntityKey entity : gained.entities()) {
-      OptionalLong at = recoveredSinceMove(incident, entity);
-      if (at.isPresent()) {
-        recovered++;
-        firstRecovery = Math.min(firstRecovery, at.getAsLong());
-        lastRecovery = Math.max(lastRecovery, at.getAsLong());
-      }
-    }
-    if (!incident.reallocated && !gained.shards().isEmpty()) {
-      incident.reallocated = true;
-      // The shards were here before any of their entities had recovered here.
-      long at = recovered > 0 ? Math.min(now, firstRecovery) : now;
-      int count = gained.shards().values().stream().mapToInt(List::size).sum();
-      step(
-          at,
-          Kind.SHARDS_REALLOCATED,
-          incident.member,
-          count + " of its shards now on this node: " + gained.shards(),
-          between(incident.movedAt, at),
-          incident.movedFrom);
-    }
-    if (!incident.reallocated) {
-      return false;
-    }
-    int count = gained.entities().size();
-    boolean allRecovered = count > 0 && recovered == count;
-    boolean steady = count == incident.lastEntityCount;
-    incident.settledPolls =
-        (steady && (allRecovered || count == 0)) ? incident.settledPolls + 1 : 0;
-    incident.lastEntityCount = count;
-    if (allRecovered && incident.settledPolls >= SETTLE_POLLS) {
-      if (incident.movedFrom == Kind.MEMBER_DOWNED) {
-        effects.downedToRecovered(Duration.ofNanos(lastRecovery - incident.movedAt));
-      }
-      step(
-          lastRecovery,
-          Kind.ENTITIES_RECOVERED,
-          incident.member,
-          count + " of its entities restarted on this node and recovered from the journal",
-          between(incident.movedAt, lastRecovery),
-          incident.movedFrom);
-      return true;
-    }
-    if (count == 0 && incident.settledPolls >= SETTLE_POLLS * 4) {
-      step(
-          now,
-          Kind.ENTITIES_RECOVERED,
-          incident.member,
-          "no entities were running in the shards that moved here (none remembered)",
-          null,
-          null);
-      return true;
-    }
-    return false;
-  }
-
-  private void timedOut(Incident incident, long now) {
-    if (!incident.reallocated) {
-      log.info(
-          "healing: none of the shards of {} moved to this node within {}",
-          incident.member,
-          incidentTimeout);
-      return;
-    }
-    Gained gained = gained(incident);
-    long recovered =
-        gained.entities().stream()
-            .filter(entity -> recoveredSinceMove(incident, entity).isPresent())
-            .count();
-    step(
-        now,
-        Kind.ENTITIES_RECOVERED,
-        incident.member,
-        recovered
-            + " of "
-            + gained.entities().size()
-            + " entities in the moved shards reported a recovery within "
-            + incidentTimeout
-            + " (hand-written behaviours do not report theirs)",
-        null,
-        null);
   }
 
   /** The wall-clock time (epoch ms) of a System.nanoTime() reading. */

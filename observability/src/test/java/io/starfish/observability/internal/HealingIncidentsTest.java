@@ -209,7 +209,7 @@ class HealingIncidentsTest {
     while (!kinds().contains(Kind.ENTITIES_RECOVERED) && polls < 20) {
       incidents.polled(shards("7"), at(1_250 + 250L * polls++));
     }
-    assertThat(polls).isEqualTo(1 + HealingIncidents.SETTLE_POLLS * 4);
+    assertThat(polls).isEqualTo(1 + Incident.SETTLE_POLLS * 4);
     assertThat(last(Kind.ENTITIES_RECOVERED).detail()).startsWith("no entities were running");
   }
 }

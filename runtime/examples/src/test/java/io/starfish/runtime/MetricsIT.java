@@ -106,7 +106,13 @@ class MetricsIT {
                   value(node.get("/metrics").body(), "starfish_entities_active", "type=\"account\"")
                       >= 5);
 
-      System.gc(); // so that the GC meters have samples (the node shares this JVM)
+      // So that the GC meters have samples (the node shares this JVM). The pause timer appears
+      // when the JVM's GC notification has been handled, on its own thread: wait for it.
+      System.gc();
+      Awaitility.await("a GC pause recorded")
+          .atMost(30, TimeUnit.SECONDS)
+          .pollInterval(Duration.ofMillis(200))
+          .until(() -> node.get("/metrics").body().contains("jvm_gc_pause_seconds_sum"));
       HttpResponse<String> response = node.get("/metrics");
       assertThat(response.statusCode()).isEqualTo(200);
       assertThat(response.headers().firstValue("Content-Type").orElse("")).startsWith("text/plain");

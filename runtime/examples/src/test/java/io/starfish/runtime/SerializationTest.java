@@ -83,6 +83,14 @@ class SerializationTest {
         new ControlMessages.StepDue("t-1/withdraw"),
         new ControlMessages.StepEnded("t-1/deposit", null, "ask timed out"),
         ControlMessages.Idle.INSTANCE,
+        // group commit: from the group commit to its entity, and the entity to itself (node-local)
+        new ControlMessages.ExecuteBatch(
+            List.of(
+                new EntityMessage.Execute(
+                    EntityJson.COMMANDS.readTree("{\"type\":\"deposit\",\"amount\":1}"),
+                    "k-9",
+                    probe.ref()))),
+        ControlMessages.Settled.INSTANCE,
         new KeyRecorded(
             "k-1",
             "ab12",

@@ -2,6 +2,7 @@ package io.starfish.sharding.internal;
 
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityResult;
+import java.util.List;
 
 /**
  * Starfish's own messages to entities, beside the public {@link EntityMessage.Execute} and {@link
@@ -39,4 +40,23 @@ public final class ControlMessages {
    * For demonstrations and chaos tests; nothing is persisted.
    */
   public record Crash() implements EntityMessage {}
+
+  /**
+   * Commands that reached a declared entity while its journal write was in flight, handed to it
+   * together by {@link GroupCommit} once that write completed: decided one after another, written
+   * in one atomic write. Delivered within the actor only, never over the network.
+   */
+  public record ExecuteBatch(List<EntityMessage.Execute> commands) implements EntityMessage {
+    public ExecuteBatch {
+      commands = List.copyOf(commands);
+    }
+  }
+
+  /**
+   * From a declared entity to itself: the command or batch it was given has been answered (its
+   * write, if any, is durable), so {@link GroupCommit} may hand it the next ones.
+   */
+  public enum Settled implements EntityMessage {
+    INSTANCE
+  }
 }

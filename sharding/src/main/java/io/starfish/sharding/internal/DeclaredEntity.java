@@ -1,20 +1,16 @@
 package io.starfish.sharding.internal;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.observability.EntityTelemetry;
 import io.starfish.persistence.CborSerializable;
-import io.starfish.sharding.CommandCodec;
 import io.starfish.sharding.EntityContext;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityMessage.Execute;
 import io.starfish.sharding.EntityMessage.GetState;
 import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.EntityType;
-import io.starfish.sharding.Outcome;
 import io.starfish.sharding.SagaType;
 import io.starfish.sharding.internal.ControlMessages.StepDue;
 import io.starfish.sharding.internal.ControlMessages.StepEnded;
-import io.starfish.supervision.CommandFailedException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -49,15 +45,33 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
 
   private final EntityTelemetry telemetry;
 
+  /** Whether a group commit is in front of this entity (told when a command or batch settles). */
+  private final boolean groupCommit;
+
   /** When this incarnation started (its recovery began), as System.nanoTime(). */
   private final long startedNanos;
 
-  public DeclaredEntity(EntityType<C, E, S> type, EntityContext context) {
-    this(type, null, context);
+  /**
+   * A plain entity.
+   *
+   * @param groupCommit whether a {@link GroupCommit} is in front of it, to be told when it settles
+   */
+  public DeclaredEntity(EntityType<C, E, S> type, EntityContext context, boolean groupCommit) {
+    this(type, null, context, groupCommit);
   }
 
+  /** A saga (one command at a time: its steps are what it waits for). */
   public DeclaredEntity(EntityType<C, E, S> type, SagaType<C, E, S> saga, EntityContext context) {
+    this(type, saga, context, false);
+  }
+
+  private DeclaredEntity(
+      EntityType<C, E, S> type,
+      SagaType<C, E, S> saga,
+      EntityContext context,
+      boolean groupCommit) {
     super(context.persistenceId());
+    this.groupCommit = groupCommit;
     this.type = type;
     this.saga = saga == null ? null : new SagaDriver<>(saga, context);
     this.context = context;
@@ -75,6 +89,11 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
     return newCommandHandlerWithReplyBuilder()
         .forAnyState()
         .onCommand(Execute.class, this::onExecute)
+        .onCommand(
+            ControlMessages.ExecuteBatch.class,
+            (state, batch) -> onCommands(state, batch.commands()))
+        // Consumed by the group commit in front; without one it means nothing.
+        .onCommand(ControlMessages.Settled.class, (state, settled) -> Effect().noReply())
         .onCommand(StepEnded.class, this::onStepEnded)
         .onCommand(
             StepDue.class,
@@ -100,86 +119,46 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
 
   private ReplyEffect<CborSerializable, EntityState<S>> onExecute(
       EntityState<S> state, Execute execute) {
-    CommandCodec.Decoded decoded = type.commands().decode(execute.command());
-    if (!decoded.ok()) {
-      return Effect().reply(execute.replyTo(), new EntityResult.Invalid(decoded.error()));
+    return onCommands(state, List.of(execute));
+  }
+
+  /**
+   * Decides the commands one after another ({@link CommandBatch}) and writes all their events in
+   * one atomic write; every caller is answered once it is durable (at once if nothing is written).
+   */
+  private ReplyEffect<CborSerializable, EntityState<S>> onCommands(
+      EntityState<S> state, List<Execute> commands) {
+    CommandBatch.Decided decided =
+        CommandBatch.decide(
+            type,
+            context.persistence(),
+            state,
+            version(state),
+            commands,
+            System.currentTimeMillis());
+    if (!decided.writes()) {
+      decided.answerAll();
+      settled();
+      return Effect().noReply();
     }
-    String fingerprint = null;
-    long now = System.currentTimeMillis();
-    if (execute.idempotencyKey() != null) {
-      fingerprint = CommandFingerprint.of(execute.command());
-      Optional<KeyRecorded> earlier =
-          state.find(execute.idempotencyKey(), now, context.persistence().idempotencyRetention());
-      if (earlier.isPresent()) {
-        return Effect()
-            .reply(execute.replyTo(), IdempotencyRecords.answerToRetry(earlier.get(), fingerprint));
-      }
+    long persistStarted = System.nanoTime();
+    return Effect()
+        .persist(decided.events())
+        .thenRun(
+            persisted -> {
+              telemetry.persisted(type.name(), System.nanoTime() - persistStarted);
+              decided.answerAll();
+              settled();
+              drive(persisted);
+            })
+        .thenNoReply();
+  }
+
+  /** Tells the group commit in front of this entity, if there is one, that it may send more. */
+  private void settled() {
+    if (groupCommit) {
+      context.actorContext().getSelf().tell(ControlMessages.Settled.INSTANCE);
     }
-    C command = type.commandType().cast(decoded.command());
-    Outcome<E> outcome;
-    try {
-      outcome = type.commandHandler().handle(state.domain(), command);
-    } catch (RuntimeException e) {
-      // Names the command for supervision, which answers it and counts it towards quarantine.
-      throw new CommandFailedException(execute, e);
-    }
-    if (outcome instanceof Outcome.Persist<E> persist) {
-      JsonNode reply = EntityRendering.reply(persist);
-      List<CborSerializable> events = new ArrayList<>(persist.events());
-      if (fingerprint != null) {
-        S after = state.domain();
-        for (E event : persist.events()) {
-          after = type.eventHandler().apply(after, event);
-        }
-        events.add(
-            new KeyRecorded(
-                execute.idempotencyKey(),
-                fingerprint,
-                now,
-                version(state) + persist.events().size(),
-                EntityRendering.render(after),
-                reply,
-                null));
-      }
-      long persistStarted = System.nanoTime();
-      return Effect()
-          .persist(events)
-          .thenRun(
-              persisted -> {
-                telemetry.persisted(type.name(), System.nanoTime() - persistStarted);
-                drive(persisted);
-              })
-          .thenReply(
-              execute.replyTo(),
-              newState ->
-                  new EntityResult.Accepted(
-                      version(newState), EntityRendering.render(newState.domain()), reply));
-    }
-    if (outcome instanceof Outcome.Reject<E> reject) {
-      if (fingerprint == null) {
-        return Effect().reply(execute.replyTo(), new EntityResult.Rejected(reject.reason()));
-      }
-      // Recorded, so that a retry gets this rejection even if the state has changed meanwhile.
-      KeyRecorded rejected =
-          new KeyRecorded(
-              execute.idempotencyKey(),
-              fingerprint,
-              now,
-              version(state),
-              EntityRendering.render(state.domain()),
-              null,
-              reject.reason());
-      long persistStarted = System.nanoTime();
-      return Effect()
-          .persist(rejected)
-          .thenRun(
-              persisted -> telemetry.persisted(type.name(), System.nanoTime() - persistStarted))
-          .thenReply(execute.replyTo(), newState -> new EntityResult.Rejected(reject.reason()));
-    }
-    if (outcome instanceof Outcome.Invalid<E> invalid) {
-      return Effect().reply(execute.replyTo(), new EntityResult.Invalid(invalid.reason()));
-    }
-    throw new IllegalStateException("command handler of " + type.name() + " returned " + outcome);
   }
 
   /** Sends the saga's next step, if this entity is a saga. */

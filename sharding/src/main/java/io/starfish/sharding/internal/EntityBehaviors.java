@@ -16,13 +16,19 @@ public final class EntityBehaviors {
 
   private EntityBehaviors() {}
 
-  /** The behaviour of one instance; Starfish adds sharding and supervision around it. */
-  public static Behavior<EntityMessage> of(EntityDefinition definition, EntityContext context) {
+  /**
+   * The behaviour of one instance; Starfish adds sharding and supervision around it.
+   *
+   * @param groupCommit whether a {@link GroupCommit} will be in front of a plain declared entity
+   *     (see {@link #takesGroupCommit})
+   */
+  public static Behavior<EntityMessage> of(
+      EntityDefinition definition, EntityContext context, boolean groupCommit) {
     if (definition instanceof SagaType<?, ?, ?> saga) {
       return saga(saga, context);
     }
     if (definition instanceof EntityType<?, ?, ?> type) {
-      return new DeclaredEntity<>(type, context);
+      return new DeclaredEntity<>(type, context, groupCommit && takesGroupCommit(definition));
     }
     return ((EntityType.Custom) definition).factory().apply(context);
   }
@@ -30,5 +36,10 @@ public final class EntityBehaviors {
   private static <C, E extends CborSerializable, S extends CborSerializable>
       Behavior<EntityMessage> saga(SagaType<C, E, S> saga, EntityContext context) {
     return new DeclaredEntity<>(saga.entity(), saga, context);
+  }
+
+  /** Only plain declared entities write commands in groups; sagas and custom ones one by one. */
+  public static boolean takesGroupCommit(EntityDefinition definition) {
+    return definition instanceof EntityType<?, ?, ?>;
   }
 }

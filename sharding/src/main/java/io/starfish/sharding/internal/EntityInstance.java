@@ -6,6 +6,7 @@ import io.starfish.sharding.EntityContext;
 import io.starfish.sharding.EntityDefinition;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityRouter;
+import io.starfish.sharding.ShardingSettings;
 import io.starfish.sharding.StarfishSharding;
 import io.starfish.supervision.FailureStatistics;
 import io.starfish.supervision.SupervisedEntity;
@@ -22,7 +23,8 @@ import org.apache.pekko.persistence.typed.PersistenceId;
 /**
  * One entity instance as Starfish runs it, sharding aside: the entity's behaviour inside its
  * supervision (restart with backoff, poison-command quarantine, journal failures reported to the
- * node's {@link JournalCircuit}, crash requests), with its type and id in every log line.
+ * node's {@link JournalCircuit}, crash requests), behind a {@link GroupCommit} if it is a plain
+ * declared entity, with its type and id in every log line.
  */
 public final class EntityInstance {
 
@@ -32,6 +34,7 @@ public final class EntityInstance {
    * @param onGiveUp receives the entity's actor when supervision gives up on it
    * @param router how the entity reaches other entities (sagas send their steps through it); null:
    *     through Cluster Sharding
+   * @param sharding the group commit settings; null: this node's configuration
    */
   public static Behavior<EntityMessage> behavior(
       EntityDefinition type,
@@ -39,24 +42,43 @@ public final class EntityInstance {
       PersistenceSettings persistence,
       SupervisionSettings supervision,
       Consumer<ActorRef<EntityMessage>> onGiveUp,
-      EntityRouter router) {
-    Behavior<EntityMessage> entity =
-        Behaviors.setup(
-            actorContext ->
-                EntityBehaviors.of(
-                    type,
-                    new EntityContext(
-                        type.name(),
-                        entityId,
-                        PersistenceId.of(type.name(), entityId),
-                        persistence,
-                        actorContext,
-                        router != null ? router : shardedRouter(actorContext.getSystem()))));
+      EntityRouter router,
+      ShardingSettings sharding) {
     // Every log line of the entity (its own, supervision's, Pekko Persistence's) names it.
     Map<String, String> mdc = Map.of("entityType", type.name(), "entityId", entityId);
     Behavior<EntityMessage> supervised =
         Behaviors.setup(
             context -> {
+              ShardingSettings settings =
+                  sharding != null ? sharding : ShardingSettings.create(context.getSystem());
+              boolean grouped = settings.groupCommit() && EntityBehaviors.takesGroupCommit(type);
+              Behavior<EntityMessage> entity =
+                  Behaviors.setup(
+                      actorContext ->
+                          EntityBehaviors.of(
+                              type,
+                              new EntityContext(
+                                  type.name(),
+                                  entityId,
+                                  PersistenceId.of(type.name(), entityId),
+                                  persistence,
+                                  actorContext,
+                                  router != null
+                                      ? router
+                                      : shardedRouter(actorContext.getSystem())),
+                              grouped));
+              Behavior<EntityMessage> crashable =
+                  Behaviors.intercept(() -> new CrashOnRequest(type.name(), entityId), entity);
+              // Inside supervision (restarted with the entity), outside the crash request: it
+              // sees every failure of the entity and answers the commands still waiting.
+              Behavior<EntityMessage> inner =
+                  grouped
+                      ? Behaviors.intercept(
+                          () ->
+                              new GroupCommit<EntityMessage>(
+                                  settings.groupCommitMaxBatch(), settings.groupCommitMaxWaiting()),
+                          crashable)
+                      : crashable;
               JournalCircuit circuit = JournalCircuit.get(context.getSystem());
               FailureStatistics statistics = FailureStatistics.get(context.getSystem());
               return SupervisedEntity.of(
@@ -76,8 +98,7 @@ public final class EntityInstance {
                   // entities through other nodes, as its own HTTP routes do.
                   .refuseCommandsWhile(circuit::openReason)
                   .onGiveUp(onGiveUp)
-                  .wrap(
-                      Behaviors.intercept(() -> new CrashOnRequest(type.name(), entityId), entity));
+                  .wrap(inner);
             });
     return Behaviors.withMdc(EntityMessage.class, mdc, supervised);
   }

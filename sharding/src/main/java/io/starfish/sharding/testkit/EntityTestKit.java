@@ -67,7 +67,8 @@ public final class EntityTestKit<C, E extends CborSerializable, S extends CborSe
                 persistence,
                 SupervisionSettings.create(system),
                 self -> {},
-                router));
+                router,
+                null));
     this.persistenceId = definition.name() + "|" + id;
   }
 
