@@ -130,6 +130,16 @@ public final class ThroughputBenchmark {
                   script,
                   results,
                   rss);
+          case "starfish-no-group-commit" ->
+              // Starfish writing one command at a time, as Pekko does: what group commit gives.
+              starfish(
+                  "starfish-no-group-commit",
+                  Map.of("JAVA_TOOL_OPTIONS", "-Dstarfish.sharding.group-commit-max-batch=1"),
+                  levels,
+                  seconds,
+                  script,
+                  results,
+                  rss);
           case "plain-pekko" -> plainPekko(levels, seconds, script, results, rss);
           case "raw-cassandra" -> rawCassandra(levels, seconds, results);
           default -> throw new IllegalArgumentException("unknown system " + system);
