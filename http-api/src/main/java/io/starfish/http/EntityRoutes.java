@@ -6,6 +6,7 @@ import io.starfish.sharding.EntityDefinition;
 import io.starfish.sharding.EntityGateway;
 import io.starfish.sharding.EntityIds;
 import io.starfish.sharding.EntityMessage;
+import io.starfish.sharding.EntityRegistry;
 import io.starfish.sharding.EntityResult;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
@@ -194,13 +195,18 @@ public final class EntityRoutes extends AllDirectives {
   }
 
   private Optional<Problem> checkAddress(String type, String id) {
-    if (gateway.registry().find(type).isEmpty()) {
+    return checkAddress(gateway.registry(), type, id);
+  }
+
+  /** A problem when {@code type} is not registered or {@code id} is not a valid entity id. */
+  static Optional<Problem> checkAddress(EntityRegistry registry, String type, String id) {
+    if (registry.find(type).isEmpty()) {
       return Optional.of(
           Problem.unknownEntityType(
               "no entity type \""
                   + CommandCodec.abbreviate(type)
                   + "\"; known types: "
-                  + String.join(", ", gateway.registry().names())));
+                  + String.join(", ", registry.names())));
     }
     if (!EntityIds.isValid(id)) {
       return Optional.of(

@@ -6,6 +6,7 @@ import io.starfish.http.AdminRoutes;
 import io.starfish.http.ClusterRoutes;
 import io.starfish.http.DashboardRoutes;
 import io.starfish.http.EntityRoutes;
+import io.starfish.http.EventRoutes;
 import io.starfish.http.HealthRoutes;
 import io.starfish.http.HttpSettings;
 import io.starfish.http.MetricsRoutes;
@@ -25,12 +26,16 @@ import io.starfish.runtime.internal.NodeReadiness;
 import io.starfish.runtime.internal.NodeServices;
 import io.starfish.runtime.internal.SchemaCommand;
 import io.starfish.runtime.internal.StdinWatchdog;
+import io.starfish.sharding.EntityEvents;
 import io.starfish.sharding.EntityRegistry;
 import io.starfish.sharding.StarfishSharding;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -143,9 +148,24 @@ public final class StarfishNode {
     List<ReadinessCheck> checks = NodeReadiness.checks(system, sharding::readinessProblem);
     ManagementReadiness.register(system, checks);
 
+    EventRoutes events =
+        new EventRoutes(
+            entities,
+            EntityEvents.create(system),
+            http,
+            EventRoutes.EventStreamSettings.create(system.settings().config()));
+    CoordinatedShutdown.get(system)
+        .addTask(
+            CoordinatedShutdown.PhaseServiceUnbind(),
+            "starfish-close-event-streams",
+            () -> {
+              events.closeAll();
+              return CompletableFuture.completedFuture(Done.getInstance());
+            });
     var routes =
         Directives.concat(
             new EntityRoutes(sharding, http).route(),
+            events.route(),
             new ClusterRoutes(system, sharding::placement, timeline::events, http).route(),
             new SagaRoutes(sharding::pendingSagas, http).route(),
             new AdminRoutes(system, http, sharding::crash).route(),

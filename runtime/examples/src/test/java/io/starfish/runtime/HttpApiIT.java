@@ -33,6 +33,8 @@ class HttpApiIT {
       List.of(
           "POST " + ENTITY,
           "GET " + ENTITY,
+          "GET " + ENTITY + "/events",
+          "GET " + ENTITY + "/events/stream",
           "GET /api/v1/cluster",
           "GET /api/v1/cluster/shards",
           "GET /api/v1/cluster/events",
@@ -70,6 +72,15 @@ class HttpApiIT {
       samples.put(
           "POST " + ENTITY, json(node, account, "{\"type\":\"deposit\",\"amount\":5}").build());
       samples.put("GET " + ENTITY, HttpRequest.newBuilder(node.uri(account)).build());
+      samples.put(
+          "GET " + ENTITY + "/events",
+          HttpRequest.newBuilder(node.uri(account + "/events?limit=10")).build());
+      // The 200 of a stream never ends (EventHistoryIT reads it); the documented 400 does.
+      samples.put(
+          "GET " + ENTITY + "/events/stream",
+          HttpRequest.newBuilder(node.uri(account + "/events/stream"))
+              .header("Last-Event-ID", "not-a-number")
+              .build());
       samples.put(
           "GET /api/v1/cluster", HttpRequest.newBuilder(node.uri("/api/v1/cluster")).build());
       samples.put(
