@@ -3,16 +3,21 @@ package io.starfish.multijvm;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.starfish.http.testing.EventStreamClient;
+import io.starfish.http.testing.EventStreamClient.Message;
 import io.starfish.multijvm.ForkedCluster.Node;
 import io.starfish.persistence.testing.TestCassandra;
 import io.starfish.sharding.EntityJson;
 import java.io.IOException;
+import java.net.URI;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.AfterEach;
@@ -32,7 +37,11 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
  *       anyone asks for them) and answer with every acknowledged deposit;
  *   <li>idempotency across the crash: commands acknowledged through the victim, retried with the
  *       same keys through a survivor, apply once and get the original answer, also for entities
- *       that lived on the victim (the key records are in their journals, not in a node's memory).
+ *       that lived on the victim (the key records are in their journals, not in a node's memory);
+ *   <li>event streams across the crash: a client following an account's events through the victim
+ *       (Server-Sent Events) loses its connection with the node, reconnects to a survivor with
+ *       Last-Event-ID, and has then received every event of the account's journal exactly once, in
+ *       order.
  * </ol>
  *
  * (Three tests used to start a cluster each for one crash each; one saves two cluster starts.)
@@ -116,6 +125,23 @@ class ClusterFailoverIT {
         .as("keyed accounts hosted by %s (shard homes %s)", victim, homes)
         .isNotEmpty();
 
+    // A client follows an account's events through the victim; events written while it listens
+    // reach it without a new request.
+    String streamed = "streamed-1";
+    for (int i = 1; i <= 3; i++) {
+      assertThat(keyedDeposit(survivor, streamed, i, "streamed-" + i).statusCode()).isEqualTo(200);
+    }
+    EventStreamClient beforeCrash =
+        EventStreamClient.open(streamUri(victim, streamed), Optional.empty());
+    assertThat(beforeCrash.status()).isEqualTo(200);
+    for (int i = 4; i <= 5; i++) {
+      assertThat(keyedDeposit(survivor, streamed, i, "streamed-" + i).statusCode()).isEqualTo(200);
+    }
+    ForkedCluster.await(
+        "the five deposits streamed through " + victim,
+        RETRY_DEADLINE,
+        () -> beforeCrash.received().size() >= 5);
+
     long killedAt = System.currentTimeMillis();
     cluster.killNode(victim);
 
@@ -186,6 +212,51 @@ class ClusterFailoverIT {
             retryVia, path("idem-0"), deposit(10), "deposit-idem-0-b", Duration.ofSeconds(10));
     assertThat(fresh.statusCode()).isEqualTo(200);
     assertThat(EntityJson.MAPPER.readTree(fresh.body()).get("version").asLong()).isEqualTo(2);
+
+    // 4. The event stream: cut with its node, resumed on a survivor after the last id received.
+    ForkedCluster.await(
+        "the stream through the killed node ended", RETRY_DEADLINE, beforeCrash::ended);
+    beforeCrash.close();
+    List<Message> received = new ArrayList<>(beforeCrash.received());
+    for (int i = 6; i <= 8; i++) {
+      assertThat(keyedDeposit(retryVia, streamed, i, "streamed-" + i).statusCode()).isEqualTo(200);
+    }
+    String lastId = received.get(received.size() - 1).id();
+    List<String> journal = new ArrayList<>();
+    try (EventStreamClient resumed =
+        EventStreamClient.open(streamUri(survivor, streamed), Optional.of(lastId))) {
+      assertThat(resumed.status()).isEqualTo(200);
+      for (int i = 9; i <= 10; i++) {
+        assertThat(keyedDeposit(retryVia, streamed, i, "streamed-" + i).statusCode())
+            .isEqualTo(200);
+      }
+      // The journal, as the history API reads it: the oracle of what the stream must carry.
+      cluster
+          .getJson(survivor, path(streamed) + "/events?limit=1000")
+          .orElseThrow()
+          .get("events")
+          .forEach(event -> journal.add(event.toString()));
+      assertThat(journal)
+          .as("the ten acknowledged deposits in the journal of " + streamed)
+          .extracting(event -> EntityJson.MAPPER.readTree(event).at("/event/amount").asLong())
+          .containsExactly(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L, 9L, 10L);
+      ForkedCluster.await(
+          "every event of the journal streamed once",
+          RETRY_DEADLINE,
+          () -> received.size() + resumed.received().size() >= journal.size());
+      received.addAll(resumed.received());
+    }
+    List<String> streamedEvents = new ArrayList<>();
+    for (Message message : received) {
+      JsonNode data = EntityJson.MAPPER.readTree(message.data());
+      assertThat(message.id()).isEqualTo(data.get("seqNr").asText());
+      streamedEvents.add(data.toString());
+    }
+    assertThat(streamedEvents).as("events streamed before and after the crash").isEqualTo(journal);
+  }
+
+  private static URI streamUri(Node node, String id) {
+    return URI.create("http://127.0.0.1:" + node.httpPort + path(id) + "/events/stream");
   }
 
   /**
