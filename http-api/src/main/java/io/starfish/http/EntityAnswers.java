@@ -63,6 +63,23 @@ final class EntityAnswers {
       return Problem.unavailable(unavailable.reason())
           .toResponse(instance, settings.retryAfterSeconds());
     }
+    if (result instanceof EntityResult.Deleted deleted) {
+      return JsonResponses.ok(new Deleted(type, id, deleted.version(), true));
+    }
+    if (result instanceof EntityResult.Gone gone) {
+      return Problem.of(
+              "entity-deleted",
+              "Entity deleted",
+              410,
+              "entity "
+                  + type
+                  + "/"
+                  + id
+                  + " was deleted at version "
+                  + gone.version()
+                  + "; its id cannot be used again")
+          .toResponse(instance, settings.retryAfterSeconds());
+    }
     throw new IllegalStateException("unexpected entity result " + result);
   }
 
@@ -90,6 +107,9 @@ final class EntityAnswers {
 
   /** The answer to a read: the entity and its state. */
   record State(String type, String id, long version, JsonNode state) {}
+
+  /** The answer to a deletion: the version the entity had. */
+  record Deleted(String type, String id, long version, boolean deleted) {}
 
   /** The answer to an applied command: the state after it and the command's reply. */
   record Replied(String type, String id, long version, JsonNode state, JsonNode reply) {}

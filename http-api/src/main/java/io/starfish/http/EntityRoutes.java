@@ -8,13 +8,16 @@ import io.starfish.sharding.EntityIds;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityRegistry;
 import io.starfish.sharding.EntityResult;
+import io.starfish.sharding.EntityType;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
+import org.apache.pekko.http.javadsl.model.HttpMethods;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.headers.Allow;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
@@ -23,9 +26,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@code POST /api/v1/entities/{type}/{id}} (run a command) and {@code GET} (read the state), as in
- * the API contract. Everything that can be checked without the entity (type, id, content type,
- * size, JSON, command name and fields) is checked here, so a bad request never reaches an entity.
+ * {@code POST /api/v1/entities/{type}/{id}} (run a command), {@code GET} (read the state), as in
+ * the API contract, and {@code DELETE} (delete the entity for good). Everything that can be checked
+ * without the entity (type, id, content type, size, JSON, command name and fields) is checked here,
+ * so a bad request never reaches an entity.
  */
 public final class EntityRoutes extends AllDirectives {
 
@@ -134,7 +138,33 @@ public final class EntityRoutes extends AllDirectives {
                             uri ->
                                 optionalHeaderValueByName(
                                     IDEMPOTENCY_KEY, key -> command(type, id, key, uri.path())))),
-                get(() -> extractUri(uri -> state(type, id, uri.path())))));
+                get(() -> extractUri(uri -> state(type, id, uri.path()))),
+                delete(() -> extractUri(uri -> delete(type, id, uri.path())))));
+  }
+
+  /**
+   * Deletes an entity declared with EntityType.of; sagas and hand-written behaviours cannot be
+   * deleted (405). Sent again while unanswered: a repeat reaches a deleted entity and gets 410.
+   */
+  private Route delete(String type, String id, String instance) {
+    Optional<Problem> addressProblem = checkAddress(type, id);
+    if (addressProblem.isPresent()) {
+      return complete(addressProblem.get().toResponse(instance, settings.retryAfterSeconds()));
+    }
+    if (!(gateway.registry().find(type).orElseThrow() instanceof EntityType<?, ?, ?>)) {
+      return complete(
+          Problem.of(
+                  "method-not-allowed",
+                  "Method Not Allowed",
+                  405,
+                  "entities of type \""
+                      + type
+                      + "\" cannot be deleted: only entities declared with EntityType.of can")
+              .toResponse(instance, settings.retryAfterSeconds())
+              .addHeader(Allow.create(HttpMethods.GET, HttpMethods.POST)));
+    }
+    log.info("deleting {}/{}", type, id);
+    return completeWithFuture(ask(type, id, instance, true, EntityMessage.Delete::new));
   }
 
   private Route command(String type, String id, Optional<String> key, String instance) {

@@ -1,6 +1,7 @@
 package io.starfish.sharding;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.starfish.sharding.internal.EntityDeleted;
 import io.starfish.sharding.internal.KeyRecorded;
 import java.time.Instant;
 import java.util.List;
@@ -25,8 +26,8 @@ import org.apache.pekko.stream.javadsl.Source;
  * passivated or busy entity neither starts it nor waits for it.
  *
  * <p>Only the developer's events are shown. Starfish's own journal entries (the records of
- * idempotency keys) are skipped, so the sequence numbers of what is shown can have gaps; they are
- * the journal's, and a client resumes from the last one it saw.
+ * idempotency keys, the deletion marker) are skipped, so the sequence numbers of what is shown can
+ * have gaps; they are the journal's, and a client resumes from the last one it saw.
  */
 public final class EntityEvents {
 
@@ -118,7 +119,9 @@ public final class EntityEvents {
   }
 
   private static Source<StoredEvent, NotUsed> shown(Source<EventEnvelope, NotUsed> envelopes) {
-    return envelopes.filter(e -> !(e.event() instanceof KeyRecorded)).map(EntityEvents::stored);
+    return envelopes
+        .filter(e -> !(e.event() instanceof KeyRecorded) && !(e.event() instanceof EntityDeleted))
+        .map(EntityEvents::stored);
   }
 
   private static StoredEvent stored(EventEnvelope envelope) {

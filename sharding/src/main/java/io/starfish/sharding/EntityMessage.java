@@ -42,4 +42,12 @@ public interface EntityMessage extends CborSerializable {
 
   /** Read the current state without changing it. */
   record GetState(ActorRef<EntityResult> replyTo) implements EntityMessage {}
+
+  /**
+   * Delete the entity for good: entities declared with {@link EntityType#of} persist a final
+   * marker, answer {@link EntityResult.Deleted}, then remove their events and older snapshots from
+   * the journal; from then on every message gets {@link EntityResult.Gone}, also after restarts.
+   * Sagas and hand-written behaviours do not support it.
+   */
+  record Delete(ActorRef<EntityResult> replyTo) implements EntityMessage {}
 }

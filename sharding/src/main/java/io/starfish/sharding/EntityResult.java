@@ -59,4 +59,19 @@ public sealed interface EntityResult extends CborSerializable {
    * applied. A client bug: keys must be unique per intended operation.
    */
   record KeyReused(String reason) implements EntityResult {}
+
+  /**
+   * The answer to {@link EntityMessage.Delete}: the entity is deleted (its final marker is
+   * persisted); its events and older snapshots are being removed.
+   *
+   * @param version the number of events the entity had applied when it was deleted
+   */
+  record Deleted(long version) implements EntityResult {}
+
+  /**
+   * The entity was deleted; nothing was applied.
+   *
+   * @param version the number of events the entity had applied when it was deleted
+   */
+  record Gone(long version) implements EntityResult {}
 }

@@ -33,6 +33,7 @@ class HttpApiIT {
       List.of(
           "POST " + ENTITY,
           "GET " + ENTITY,
+          "DELETE " + ENTITY,
           "GET " + ENTITY + "/events",
           "GET " + ENTITY + "/events/stream",
           "GET /api/v1/cluster",
@@ -72,6 +73,9 @@ class HttpApiIT {
       samples.put(
           "POST " + ENTITY, json(node, account, "{\"type\":\"deposit\",\"amount\":5}").build());
       samples.put("GET " + ENTITY, HttpRequest.newBuilder(node.uri(account)).build());
+      samples.put(
+          "DELETE " + ENTITY,
+          HttpRequest.newBuilder(node.uri("/api/v1/entities/account/oa-deleted")).DELETE().build());
       samples.put(
           "GET " + ENTITY + "/events",
           HttpRequest.newBuilder(node.uri(account + "/events?limit=10")).build());

@@ -14,6 +14,7 @@ import io.starfish.sharding.internal.ControlMessages.StepEnded;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
 import org.apache.pekko.persistence.typed.RecoveryCompleted;
 import org.apache.pekko.persistence.typed.SnapshotAdapter;
 import org.apache.pekko.persistence.typed.javadsl.CommandHandlerWithReply;
@@ -112,9 +113,42 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
                 Effect()
                     .reply(
                         get.replyTo(),
-                        new EntityResult.Current(
-                            version(state), EntityRendering.render(state.domain()))))
+                        state.deleted()
+                            ? new EntityResult.Gone(state.deletedAtVersion())
+                            : new EntityResult.Current(
+                                version(state), EntityRendering.render(state.domain()))))
+        .onCommand(EntityMessage.Delete.class, this::onDelete)
         .build();
+  }
+
+  /**
+   * Persists the final marker, answers, and has the journal cleared ({@link EntityEraser}); the
+   * marker's state is what the tombstone snapshot holds once the events are gone.
+   */
+  private ReplyEffect<CborSerializable, EntityState<S>> onDelete(
+      EntityState<S> state, EntityMessage.Delete delete) {
+    if (state.deleted()) {
+      return Effect().reply(delete.replyTo(), new EntityResult.Gone(state.deletedAtVersion()));
+    }
+    if (saga != null) {
+      return Effect().reply(delete.replyTo(), new EntityResult.Rejected("sagas cannot be deleted"));
+    }
+    long version = version(state);
+    return Effect()
+        .persist(new EntityDeleted(version, System.currentTimeMillis()))
+        .thenRun(this::erase)
+        .thenReply(delete.replyTo(), deleted -> new EntityResult.Deleted(version));
+  }
+
+  /** Removes this deleted entity's events and older snapshots, leaving the tombstone snapshot. */
+  private void erase(EntityState<S> tombstone) {
+    context
+        .actorContext()
+        .getLog()
+        .info("{} deleted; erasing its journal", context.persistenceId().id());
+    Adapter.actorOf(
+        context.actorContext(),
+        EntityEraser.props(context.persistenceId().id(), snapshotAdapter().toJournal(tombstone)));
   }
 
   private ReplyEffect<CborSerializable, EntityState<S>> onExecute(
@@ -128,6 +162,13 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
    */
   private ReplyEffect<CborSerializable, EntityState<S>> onCommands(
       EntityState<S> state, List<Execute> commands) {
+    if (state.deleted()) {
+      for (Execute command : commands) {
+        command.replyTo().tell(new EntityResult.Gone(state.deletedAtVersion()));
+      }
+      settled();
+      return Effect().noReply();
+    }
     CommandBatch.Decided decided =
         CommandBatch.decide(
             type,
@@ -186,6 +227,9 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
   @Override
   public EventHandler<EntityState<S>, CborSerializable> eventHandler() {
     return (state, event) -> {
+      if (event instanceof EntityDeleted deleted) {
+        return state.asDeleted(deleted);
+      }
       if (event instanceof KeyRecorded recorded) {
         return state.withKey(
             recorded,
@@ -228,6 +272,11 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
                   .getLog()
                   .debug(
                       "{} recovered at version {}", context.persistenceId().id(), version(state));
+              if (state.deleted()) {
+                // a deletion interrupted before its journal was cleared is finished now
+                erase(state);
+                return;
+              }
               // a saga resumes where its journal left it: the pending step is sent (again)
               drive(state);
             })

@@ -16,17 +16,38 @@ import java.util.Optional;
  * @param markers how many {@link KeyRecorded} events the journal holds for this entity; the
  *     entity's version (events applied) is its sequence number minus this
  * @param keys the remembered idempotency keys, oldest first
+ * @param deletedAtVersion the entity's version when it was deleted ({@link EntityDeleted}); null
+ *     while it is not (and in snapshots written before deletion existed)
  * @param <S> the developer's state type
  */
 public record EntityState<S>(
     @JsonTypeInfo(use = JsonTypeInfo.Id.CLASS, property = "@class") S domain,
     long markers,
-    List<KeyRecorded> keys)
+    List<KeyRecorded> keys,
+    Long deletedAtVersion)
     implements CborSerializable {
 
   public EntityState {
     Objects.requireNonNull(domain, "domain");
     keys = keys == null ? List.of() : List.copyOf(keys);
+  }
+
+  /** A state that is not deleted. */
+  public EntityState(S domain, long markers, List<KeyRecorded> keys) {
+    this(domain, markers, keys, null);
+  }
+
+  /** Whether the entity was deleted. */
+  public boolean deleted() {
+    return deletedAtVersion != null;
+  }
+
+  /**
+   * The tombstone: the state after {@link EntityDeleted}. The developer's state is kept (snapshots
+   * need one); the keys are dropped, since no command is ever applied again.
+   */
+  EntityState<S> asDeleted(EntityDeleted deleted) {
+    return new EntityState<>(domain, markers + 1, List.of(), deleted.version());
   }
 
   /** A fresh entity, or one whose snapshot predates idempotency keys. */
