@@ -37,7 +37,8 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
  *       anyone asks for them) and answer with every acknowledged deposit;
  *   <li>idempotency across the crash: commands acknowledged through the victim, retried with the
  *       same keys through a survivor, apply once and get the original answer, also for entities
- *       that lived on the victim (the key records are in their journals, not in a node's memory);
+ *       that lived on the victim (the key records are in their journals, not in a node's memory),
+ *       and an account deleted through one survivor is gone (410) through the other;
  *   <li>event streams across the crash: a client following an account's events through the victim
  *       (Server-Sent Events) loses its connection with the node, reconnects to a survivor with
  *       Last-Event-ID, and has then received every event of the account's journal exactly once, in
@@ -212,6 +213,23 @@ class ClusterFailoverIT {
             retryVia, path("idem-0"), deposit(10), "deposit-idem-0-b", Duration.ofSeconds(10));
     assertThat(fresh.statusCode()).isEqualTo(200);
     assertThat(EntityJson.MAPPER.readTree(fresh.body()).get("version").asLong()).isEqualTo(2);
+
+    // A deletion through one survivor holds through the other (one entity, wherever it lives).
+    HttpResponse<String> deleted =
+        cluster.delete(survivor, path("failover-0"), Duration.ofSeconds(10));
+    assertThat(deleted.statusCode()).as(deleted.body()).isEqualTo(200);
+    assertThat(cluster.get(retryVia, path("failover-0"), Duration.ofSeconds(10)).statusCode())
+        .isEqualTo(410);
+    assertThat(
+            cluster
+                .post(
+                    retryVia,
+                    path("failover-0"),
+                    deposit(1),
+                    "after-delete",
+                    Duration.ofSeconds(10))
+                .statusCode())
+        .isEqualTo(410);
 
     // 4. The event stream: cut with its node, resumed on a survivor after the last id received.
     ForkedCluster.await(

@@ -615,6 +615,10 @@ public final class ForkedCluster implements AutoCloseable {
     return send(node, HttpRequest.newBuilder().GET(), path, timeout);
   }
 
+  public HttpResponse<String> delete(Node node, String path, Duration timeout) throws IOException {
+    return send(node, HttpRequest.newBuilder().DELETE(), path, timeout);
+  }
+
   private HttpResponse<String> send(
       Node node, HttpRequest.Builder request, String path, Duration timeout) throws IOException {
     try {
