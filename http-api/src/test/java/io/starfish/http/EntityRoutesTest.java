@@ -51,6 +51,11 @@ class EntityRoutesTest {
           (s, c) -> Outcome.persist(new Deposited(((Deposit) c).amount())),
           (s, e) -> new Balance(s.balance() + e.amount()));
 
+  /** A hand-written behaviour: it cannot be deleted. */
+  static final EntityType.Custom CLOCK =
+      EntityType.custom(
+          "clock", context -> org.apache.pekko.actor.typed.javadsl.Behaviors.ignore());
+
   private static ActorTestKit testKit;
   private static TestProbe<EntityMessage> entities;
   private static ServerBinding binding;
@@ -64,7 +69,7 @@ class EntityRoutesTest {
         new EntityGateway() {
           @Override
           public EntityRegistry registry() {
-            return EntityRegistry.of(ACCOUNT);
+            return EntityRegistry.of(ACCOUNT, CLOCK);
           }
 
           @Override
@@ -215,6 +220,32 @@ class EntityRoutesTest {
   }
 
   @Test
+  void aDeletionIsAnsweredWithTheLastVersionAndADeletedEntityWith410() throws Exception {
+    var deleting =
+        client.sendAsync(
+            HttpRequest.newBuilder(uri("/api/v1/entities/account/gone-1")).DELETE().build(),
+            HttpResponse.BodyHandlers.ofString());
+    entities
+        .expectMessageClass(EntityMessage.Delete.class)
+        .replyTo()
+        .tell(new EntityResult.Deleted(4));
+    HttpResponse<String> deleted = await(deleting);
+    assertThat(deleted.statusCode()).isEqualTo(200);
+    assertThat(body(deleted).toString())
+        .isEqualTo("{\"type\":\"account\",\"id\":\"gone-1\",\"version\":4,\"deleted\":true}");
+
+    var reading =
+        client.sendAsync(
+            HttpRequest.newBuilder(uri("/api/v1/entities/account/gone-1")).GET().build(),
+            HttpResponse.BodyHandlers.ofString());
+    entities
+        .expectMessageClass(EntityMessage.GetState.class)
+        .replyTo()
+        .tell(new EntityResult.Gone(4));
+    assertProblem(await(reading), 410, "entity-deleted", "was deleted at version 4");
+  }
+
+  @Test
   void theIdempotencyKeyTravelsWithTheCommandAndARepeatedOutcomeIsMarkedAsReplayed()
       throws Exception {
     var pending =
@@ -331,7 +362,7 @@ class EntityRoutesTest {
     HttpResponse<String> delete =
         await(
             client.sendAsync(
-                HttpRequest.newBuilder(uri("/api/v1/entities/account/a1")).DELETE().build(),
+                HttpRequest.newBuilder(uri("/api/v1/entities/clock/c1")).DELETE().build(),
                 HttpResponse.BodyHandlers.ofString()));
     assertProblem(delete, 405, "method-not-allowed", "");
     assertThat(delete.headers().firstValue("Allow")).isPresent();

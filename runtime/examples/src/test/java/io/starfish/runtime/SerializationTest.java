@@ -12,6 +12,7 @@ import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.internal.ControlMessages;
 import io.starfish.sharding.internal.EntityState;
+import io.starfish.sharding.internal.EntityDeleted;
 import io.starfish.sharding.internal.KeyRecorded;
 import java.io.IOException;
 import java.lang.reflect.Modifier;
@@ -75,6 +76,7 @@ class SerializationTest {
             "3f1c0b2e-key",
             probe.ref()),
         new EntityMessage.GetState(probe.ref()),
+        new EntityMessage.Delete(probe.ref()),
         // sent to wherever the entity runs by the admin crash action
         new ControlMessages.Crash(),
         // a saga's own step messages, and the idle timeout: sent within the node only. A
@@ -121,6 +123,9 @@ class SerializationTest {
                     null,
                     "no funds"))),
         EntityState.of(new Counter.State(7)),
+        // a deleted entity's tombstone snapshot, and its deletion marker in the journal
+        new EntityState<>(new Account.State(30), 2, List.of(), 3L),
+        new EntityDeleted(3, 1_795_000_000_002L),
         new EntityResult.Accepted(
             3,
             EntityJson.COMMANDS.readTree("{\"balance\":50}"),
@@ -137,7 +142,9 @@ class SerializationTest {
             null),
         new EntityResult.Repeated(
             0, EntityJson.COMMANDS.readTree("{\"balance\":0}"), null, "no funds"),
-        new EntityResult.KeyReused("the key was used for another command"));
+        new EntityResult.KeyReused("the key was used for another command"),
+        new EntityResult.Deleted(3),
+        new EntityResult.Gone(3));
   }
 
   @Test
