@@ -31,6 +31,26 @@ public sealed interface Outcome<E> {
     return new Persist<>(List.of(), null);
   }
 
+  /**
+   * Persist these events in order, then answer with {@code reply} (a JSON-serializable record)
+   * instead of the default list of events. The event type is inferred from where the outcome is
+   * returned, so {@code return Outcome.persistWithReply(new Value(7), new Incremented(3));} needs
+   * no type witness.
+   */
+  @SafeVarargs
+  static <E> Outcome<E> persistWithReply(Object reply, E... events) {
+    List<E> list = new ArrayList<>(events.length);
+    for (E event : events) {
+      list.add(event);
+    }
+    return new Persist<>(list, Objects.requireNonNull(reply, "reply"));
+  }
+
+  /** Accept the command without changing anything, and answer with {@code reply}. */
+  static <E> Outcome<E> reply(Object reply) {
+    return new Persist<>(List.of(), Objects.requireNonNull(reply, "reply"));
+  }
+
   /** A domain rule refuses the command (HTTP 409). */
   static <E> Outcome<E> reject(String reason) {
     return new Reject<>(reason);

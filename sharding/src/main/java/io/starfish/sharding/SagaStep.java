@@ -20,4 +20,14 @@ public record SagaStep(String entityType, String entityId, Object command, Strin
     Objects.requireNonNull(command, "command");
     Objects.requireNonNull(idempotencyKey, "idempotencyKey");
   }
+
+  /**
+   * A step for entity {@code entityId} of {@code target}, typed by it: the compiler checks that
+   * {@code command} is one of the target's commands. For example {@code SagaStep.to(Account.TYPE,
+   * "a-1", new Account.Withdraw(50), "transfer:t-42:withdraw")}.
+   */
+  public static <C> SagaStep to(
+      EntityType<C, ?, ?> target, String entityId, C command, String idempotencyKey) {
+    return new SagaStep(target.name(), entityId, command, idempotencyKey);
+  }
 }

@@ -16,6 +16,7 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.apache.pekko.persistence.AtomicWrite;
 import org.apache.pekko.persistence.PersistentRepr;
 import org.apache.pekko.persistence.cassandra.journal.CassandraJournal;
@@ -74,6 +75,9 @@ public final class FencedCassandraJournal extends CassandraJournal {
   public static final String FENCE_COLUMN = "starfish_fence";
 
   private static final String SHARED_CONFIG_PATH = "pekko.persistence.cassandra";
+
+  /** How long a recovery waits for the entity's write still in flight (see below). */
+  static final java.time.Duration RECOVERY_WAITS_FOR_WRITE = java.time.Duration.ofSeconds(10);
 
   /**
    * The serial read that settles a write without an answer may have to finish a Paxos round first;
@@ -167,20 +171,40 @@ public final class FencedCassandraJournal extends CassandraJournal {
     return FutureConverters.asScala(done);
   }
 
-  /** Recovery asks this first: it must not overtake this entity's writes still in flight. */
+  /**
+   * Recovery asks this first: it should not overtake this entity's write still in flight, which
+   * would make the new incarnation miss an event that lands a moment later. It waits for that
+   * write, but only so long ({@link #RECOVERY_WAITS_FOR_WRITE}): the wait is an optimisation, not
+   * what keeps the journal consistent. Should that write land after the recovery read the highest
+   * sequence number, the fence refuses the new incarnation's first write (it was built on an older
+   * sequence number) and the entity recovers again, this time with the late event. Without the
+   * bound, a write whose driver call never completes would keep the entity from ever recovering.
+   */
   @Override
   public Future<Object> asyncReadHighestSequenceNr(String persistenceId, long fromSequenceNr) {
     CompletableFuture<?> inProgress = writesInProgress.get(persistenceId);
     if (inProgress == null) {
       return super.asyncReadHighestSequenceNr(persistenceId, fromSequenceNr);
     }
+    long waitStarted = System.nanoTime();
     return FutureConverters.asScala(
         inProgress
-            .handle((r, e) -> null)
+            .handle((r, e) -> Boolean.TRUE)
+            .completeOnTimeout(
+                Boolean.FALSE, RECOVERY_WAITS_FOR_WRITE.toMillis(), TimeUnit.MILLISECONDS)
             .thenCompose(
-                x ->
-                    FutureConverters.asJava(
-                        super.asyncReadHighestSequenceNr(persistenceId, fromSequenceNr))));
+                settled -> {
+                  if (!settled) {
+                    log.warn(
+                        "recovery of {} waited {} ms for its earlier write, still without an"
+                            + " answer; recovering anyway (the fence refuses a write built on a"
+                            + " sequence number that write makes stale)",
+                        persistenceId,
+                        (System.nanoTime() - waitStarted) / 1_000_000);
+                  }
+                  return FutureConverters.asJava(
+                      super.asyncReadHighestSequenceNr(persistenceId, fromSequenceNr));
+                }));
   }
 
   private static Seq<Try<BoxedUnit>> outcomes(int count, RuntimeException rejection) {

@@ -5,18 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.starfish.persistence.CborSerializable;
 import io.starfish.persistence.testing.InMemoryPersistence;
 import io.starfish.runtime.examples.Account;
-import io.starfish.runtime.examples.Counter;
-import io.starfish.runtime.examples.Transfer;
 import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.internal.ControlMessages;
-import io.starfish.sharding.internal.EntityState;
-import io.starfish.sharding.internal.EntityDeleted;
-import io.starfish.sharding.internal.KeyRecorded;
 import java.io.IOException;
 import java.lang.reflect.Modifier;
 import java.net.URISyntaxException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
@@ -52,99 +48,56 @@ class SerializationTest {
 
   private static List<Object> everyMessage() throws Exception {
     TestProbe<EntityResult> probe = testKit.createTestProbe();
-    return List.of(
-        new Account.Deposited(50),
-        new Account.Withdrawn(20),
-        new Account.State(30),
-        new Counter.Incremented(-3),
-        new Counter.State(7),
-        new Transfer.Started("a-1", "a-2", 50),
-        new Transfer.Withdrawn(50),
-        new Transfer.WithdrawalRefused("insufficient funds"),
-        new Transfer.Deposited(50),
-        new Transfer.DepositRefused("overflow"),
-        new Transfer.Refunded(50),
-        new Transfer.RefundRefused("overflow"),
-        Transfer.State.NEW,
-        new Transfer.State("pending", Transfer.Stage.DEPOSITING, "a-1", "a-2", 50, null),
-        EntityState.of(
-            new Transfer.State("failed", Transfer.Stage.DONE, "a-1", "a-2", 50, "refunded")),
-        new EntityMessage.Execute(
-            EntityJson.COMMANDS.readTree("{\"type\":\"deposit\",\"amount\":50}"), probe.ref()),
-        new EntityMessage.Execute(
-            EntityJson.COMMANDS.readTree("{\"type\":\"withdraw\",\"amount\":5}"),
-            "3f1c0b2e-key",
-            probe.ref()),
-        new EntityMessage.GetState(probe.ref()),
-        new EntityMessage.Delete(probe.ref()),
-        // sent to wherever the entity runs by the admin crash action
-        new ControlMessages.Crash(),
-        // a saga's own step messages, and the idle timeout: sent within the node only. A
-        // StepEnded with a result does not survive jackson-cbor (the field's type, EntityResult,
-        // carries no type id), so it must stay node-local; its failure form does.
-        new ControlMessages.StepDue("t-1/withdraw"),
-        new ControlMessages.StepEnded("t-1/deposit", null, "ask timed out"),
-        ControlMessages.Idle.INSTANCE,
-        // group commit: from the group commit to its entity, and the entity to itself (node-local)
-        new ControlMessages.ExecuteBatch(
-            List.of(
-                new EntityMessage.Execute(
-                    EntityJson.COMMANDS.readTree("{\"type\":\"deposit\",\"amount\":1}"),
-                    "k-9",
-                    probe.ref()))),
-        ControlMessages.Settled.INSTANCE,
-        new KeyRecorded(
-            "k-1",
-            "ab12",
-            1_795_000_000_000L,
-            4,
-            EntityJson.COMMANDS.readTree("{\"balance\":50}"),
-            EntityJson.COMMANDS.readTree("{\"events\":[]}"),
-            null),
-        new KeyRecorded(
-            "k-2",
-            "cd34",
-            1_795_000_000_001L,
-            4,
-            EntityJson.COMMANDS.readTree("{}"),
-            null,
-            "no funds"),
-        // a snapshot: the developer's state travels with its class name
-        new EntityState<>(
-            new Account.State(30),
-            1,
-            List.of(
-                new KeyRecorded(
-                    "k-2",
-                    "cd34",
-                    1_795_000_000_001L,
-                    4,
-                    EntityJson.COMMANDS.readTree("{\"balance\":30}"),
-                    null,
-                    "no funds"))),
-        EntityState.of(new Counter.State(7)),
-        // a deleted entity's tombstone snapshot, and its deletion marker in the journal
-        new EntityState<>(new Account.State(30), 2, List.of(), 3L),
-        new EntityDeleted(3, 1_795_000_000_002L),
-        new EntityResult.Accepted(
-            3,
-            EntityJson.COMMANDS.readTree("{\"balance\":50}"),
-            EntityJson.COMMANDS.readTree("{\"events\":[{\"type\":\"deposited\",\"amount\":50}]}")),
-        new EntityResult.Current(0, EntityJson.COMMANDS.readTree("{\"balance\":0}")),
-        new EntityResult.Rejected("insufficient funds"),
-        new EntityResult.Invalid("amount must be greater than 0"),
-        new EntityResult.Unavailable("the journal (Cassandra) is unreachable"),
-        new EntityResult.Quarantined("this command made the entity fail 3 times in a row"),
-        new EntityResult.Repeated(
-            2,
-            EntityJson.COMMANDS.readTree("{\"balance\":50}"),
-            EntityJson.COMMANDS.readTree("{}"),
-            null),
-        new EntityResult.Repeated(
-            0, EntityJson.COMMANDS.readTree("{\"balance\":0}"), null, "no funds"),
-        new EntityResult.KeyReused("the key was used for another command"),
-        new EntityResult.Deleted(3),
-        new EntityResult.Gone(3));
+    List<Object> messages = new ArrayList<>(StoredSamples.all());
+    messages.addAll(
+        List.of(
+            new EntityMessage.Execute(
+                EntityJson.COMMANDS.readTree("{\"type\":\"deposit\",\"amount\":50}"), probe.ref()),
+            new EntityMessage.Execute(
+                EntityJson.COMMANDS.readTree("{\"type\":\"withdraw\",\"amount\":5}"),
+                "3f1c0b2e-key",
+                probe.ref()),
+            new EntityMessage.GetState(probe.ref()),
+            new EntityMessage.Delete(probe.ref()),
+            // sent to wherever the entity runs by the admin crash action
+            new ControlMessages.Crash(),
+            // a saga's own step messages, and the idle timeout: sent within the node only. A
+            // StepEnded with a result does not survive jackson-cbor (the field's type,
+            // EntityResult,
+            // carries no type id), so it must stay node-local; its failure form does.
+            new ControlMessages.StepDue("t-1/withdraw"),
+            new ControlMessages.StepEnded("t-1/deposit", null, "ask timed out"),
+            ControlMessages.Idle.INSTANCE,
+            // group commit: from the group commit to its entity, and the entity to itself
+            // (node-local)
+            new ControlMessages.ExecuteBatch(
+                List.of(
+                    new EntityMessage.Execute(
+                        EntityJson.COMMANDS.readTree("{\"type\":\"deposit\",\"amount\":1}"),
+                        "k-9",
+                        probe.ref()))),
+            ControlMessages.Settled.INSTANCE,
+            new EntityResult.Accepted(
+                3,
+                EntityJson.COMMANDS.readTree("{\"balance\":50}"),
+                EntityJson.COMMANDS.readTree(
+                    "{\"events\":[{\"type\":\"deposited\",\"amount\":50}]}")),
+            new EntityResult.Current(0, EntityJson.COMMANDS.readTree("{\"balance\":0}")),
+            new EntityResult.Rejected("insufficient funds"),
+            new EntityResult.Invalid("amount must be greater than 0"),
+            new EntityResult.Unavailable("the journal (Cassandra) is unreachable"),
+            new EntityResult.Quarantined("this command made the entity fail 3 times in a row"),
+            new EntityResult.Repeated(
+                2,
+                EntityJson.COMMANDS.readTree("{\"balance\":50}"),
+                EntityJson.COMMANDS.readTree("{}"),
+                null),
+            new EntityResult.Repeated(
+                0, EntityJson.COMMANDS.readTree("{\"balance\":0}"), null, "no funds"),
+            new EntityResult.KeyReused("the key was used for another command"),
+            new EntityResult.Deleted(3),
+            new EntityResult.Gone(3)));
+    return messages;
   }
 
   @Test

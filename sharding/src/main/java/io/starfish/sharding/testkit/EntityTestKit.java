@@ -14,6 +14,7 @@ import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.EntityRouter;
 import io.starfish.sharding.EntityType;
 import io.starfish.sharding.SagaType;
+import io.starfish.sharding.internal.EntityDeleted;
 import io.starfish.sharding.internal.EntityInstance;
 import io.starfish.sharding.internal.EntityState;
 import io.starfish.sharding.internal.KeyRecorded;
@@ -128,9 +129,31 @@ public final class EntityTestKit<C, E extends CborSerializable, S extends CborSe
     return execute(parse(json), idempotencyKey);
   }
 
+  /**
+   * What a client's read gets: the state as JSON and the version ({@link EntityResult.Current}), or
+   * {@link EntityResult.Gone} once the entity is deleted.
+   */
+  public EntityResult readResult() {
+    return kit.runCommand(EntityMessage.GetState::new).reply();
+  }
+
   /** What a client's read gets: the state as JSON and the version. */
   public EntityResult.Current read() {
-    return (EntityResult.Current) kit.runCommand(EntityMessage.GetState::new).reply();
+    return (EntityResult.Current) readResult();
+  }
+
+  /**
+   * Deletes the entity ({@code DELETE}): {@link EntityResult.Deleted} with its version, or {@link
+   * EntityResult.Gone} when it was deleted before. Its journal is then cleared in the background:
+   * {@link #journal()} becomes empty.
+   */
+  public EntityResult delete() {
+    return kit.runCommand(EntityMessage.Delete::new).reply();
+  }
+
+  /** Whether the entity is deleted. */
+  public boolean isDeleted() {
+    return kit.getState().deleted();
   }
 
   /** The entity's current state. */
@@ -153,11 +176,14 @@ public final class EntityTestKit<C, E extends CborSerializable, S extends CborSe
     kit.restart();
   }
 
-  /** The entity's events in the journal, oldest first (idempotency records left out). */
+  /**
+   * The entity's events in the journal, oldest first (idempotency records and the deletion marker
+   * left out).
+   */
   public List<E> journal() {
     List<E> events = new ArrayList<>();
     for (Object stored : kit.persistenceTestKit().persistedInStorage(persistenceId)) {
-      if (!(stored instanceof KeyRecorded)) {
+      if (!(stored instanceof KeyRecorded) && !(stored instanceof EntityDeleted)) {
         events.add(event(stored));
       }
     }

@@ -37,7 +37,7 @@ public final class Counter {
     }
     try {
       long next = Math.addExact(state.value(), increment.by());
-      return Outcome.<Event>persist(new Incremented(increment.by())).withReply(new Value(next));
+      return Outcome.persistWithReply(new Value(next), new Incremented(increment.by()));
     } catch (ArithmeticException overflow) {
       return Outcome.reject("increment by " + increment.by() + " would overflow the counter");
     }

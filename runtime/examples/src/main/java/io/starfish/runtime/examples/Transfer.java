@@ -165,22 +165,22 @@ public final class Transfer {
     return switch (state.stage()) {
       case WITHDRAWING ->
           Optional.of(
-              new SagaStep(
-                  "account",
+              SagaStep.to(
+                  Account.TYPE,
                   state.from(),
                   new Account.Withdraw(state.amount()),
                   "transfer:" + transferId + ":withdraw"));
       case DEPOSITING ->
           Optional.of(
-              new SagaStep(
-                  "account",
+              SagaStep.to(
+                  Account.TYPE,
                   state.to(),
                   new Account.Deposit(state.amount()),
                   "transfer:" + transferId + ":deposit"));
       case REFUNDING ->
           Optional.of(
-              new SagaStep(
-                  "account",
+              SagaStep.to(
+                  Account.TYPE,
                   state.from(),
                   new Account.Deposit(state.amount()),
                   "transfer:" + transferId + ":refund"));

@@ -9,6 +9,7 @@ import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.testkit.EntityTestKit;
 import java.time.Duration;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.awaitility.Awaitility;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -212,5 +213,28 @@ class AccountTest {
     assertThat(current.version()).isEqualTo(6);
     assertThat(current.state().get("balance").asLong()).isEqualTo(150 - 25);
     assertThat(account.state()).isEqualTo(new Account.State(125));
+  }
+
+  @Test
+  void aDeletedAccountAnswersGoneToEverythingAndItsJournalIsClearedAlsoAcrossARestart() {
+    account.run(new Deposit(10), "d-1");
+    account.run(new Deposit(5));
+
+    assertThat(account.delete()).isEqualTo(new EntityResult.Deleted(2));
+    assertThat(account.isDeleted()).isTrue();
+    Awaitility.await("the journal cleared")
+        .atMost(Duration.ofSeconds(10))
+        .until(() -> account.journalControl().persistedInStorage("account|a1").isEmpty());
+
+    var afterwards = account.run(new Deposit(1));
+    assertThat(afterwards.reply()).isEqualTo(new EntityResult.Gone(2));
+    assertThat(afterwards.hasNoEvents()).isTrue();
+    assertThat(account.run(new Deposit(10), "d-1").reply()).isEqualTo(new EntityResult.Gone(2));
+    assertThat(account.delete()).isEqualTo(new EntityResult.Gone(2));
+
+    // The tombstone snapshot alone brings it back deleted.
+    account.restart();
+    assertThat(account.readResult()).isEqualTo(new EntityResult.Gone(2));
+    assertThat(account.journal()).isEmpty();
   }
 }

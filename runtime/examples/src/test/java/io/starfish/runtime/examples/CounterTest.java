@@ -14,8 +14,8 @@ class CounterTest {
         Counter.onCommand(new Counter.State(4), new Counter.Increment(3));
     assertThat(outcome)
         .isEqualTo(
-            Outcome.<Counter.Event>persist(new Counter.Incremented(3))
-                .withReply(new Counter.Value(7)));
+            Outcome.<Counter.Event>persistWithReply(
+                new Counter.Value(7), new Counter.Incremented(3)));
     assertThat(Counter.onEvent(new Counter.State(4), new Counter.Incremented(3)))
         .isEqualTo(new Counter.State(7));
   }

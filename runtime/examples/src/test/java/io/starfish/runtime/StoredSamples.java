@@ -1,0 +1,73 @@
+package io.starfish.runtime;
+
+import io.starfish.runtime.examples.Account;
+import io.starfish.runtime.examples.Counter;
+import io.starfish.runtime.examples.Transfer;
+import io.starfish.sharding.EntityJson;
+import io.starfish.sharding.internal.EntityDeleted;
+import io.starfish.sharding.internal.EntityState;
+import io.starfish.sharding.internal.KeyRecorded;
+import java.util.List;
+
+/**
+ * A sample of everything Starfish stores in Cassandra: the shipped entities' events and states,
+ * idempotency records, deletion markers and snapshots. Written by hand with meaningful values;
+ * {@link SerializationTest} round-trips them, {@link GoldenFormatsTest} reads their recorded bytes.
+ */
+final class StoredSamples {
+
+  private StoredSamples() {}
+
+  static List<Object> all() throws Exception {
+    return List.of(
+        new Account.Deposited(50),
+        new Account.Withdrawn(20),
+        new Account.State(30),
+        new Counter.Incremented(-3),
+        new Counter.State(7),
+        new Transfer.Started("a-1", "a-2", 50),
+        new Transfer.Withdrawn(50),
+        new Transfer.WithdrawalRefused("insufficient funds"),
+        new Transfer.Deposited(50),
+        new Transfer.DepositRefused("overflow"),
+        new Transfer.Refunded(50),
+        new Transfer.RefundRefused("overflow"),
+        Transfer.State.NEW,
+        new Transfer.State("pending", Transfer.Stage.DEPOSITING, "a-1", "a-2", 50, null),
+        EntityState.of(
+            new Transfer.State("failed", Transfer.Stage.DONE, "a-1", "a-2", 50, "refunded")),
+        new KeyRecorded(
+            "k-1",
+            "ab12",
+            1_795_000_000_000L,
+            4,
+            EntityJson.COMMANDS.readTree("{\"balance\":50}"),
+            EntityJson.COMMANDS.readTree("{\"events\":[]}"),
+            null),
+        new KeyRecorded(
+            "k-2",
+            "cd34",
+            1_795_000_000_001L,
+            4,
+            EntityJson.COMMANDS.readTree("{}"),
+            null,
+            "no funds"),
+        // a snapshot: the developer's state travels with its class name
+        new EntityState<>(
+            new Account.State(30),
+            1,
+            List.of(
+                new KeyRecorded(
+                    "k-2",
+                    "cd34",
+                    1_795_000_000_001L,
+                    4,
+                    EntityJson.COMMANDS.readTree("{\"balance\":30}"),
+                    null,
+                    "no funds"))),
+        EntityState.of(new Counter.State(7)),
+        // a deleted entity's tombstone snapshot, and its deletion marker in the journal
+        new EntityState<>(new Account.State(30), 2, List.of(), 3L),
+        new EntityDeleted(3, 1_795_000_000_002L));
+  }
+}
