@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.starfish.persistence.testing.TestCassandra;
 import io.starfish.runtime.examples.ExampleNode;
+import io.starfish.sharding.EntityRegistry;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -37,6 +38,17 @@ public final class TestNode implements AutoCloseable {
    */
   public static TestNode start(int remotePort, String seedNodes, String extraConfig)
       throws Exception {
+    return start(remotePort, seedNodes, extraConfig, ExampleNode.ENTITIES);
+  }
+
+  /** A node of one that runs {@code entities} instead of the examples. */
+  public static TestNode start(String extraConfig, EntityRegistry entities) throws Exception {
+    return start(0, "", extraConfig, entities);
+  }
+
+  private static TestNode start(
+      int remotePort, String seedNodes, String extraConfig, EntityRegistry entities)
+      throws Exception {
     Config overrides =
         ConfigFactory.parseString(
                 "starfish.node.remote-port = "
@@ -53,7 +65,7 @@ public final class TestNode implements AutoCloseable {
             overrides.withFallback(ConfigFactory.parseResources("application.conf")));
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "starfish", config);
     StarfishNode.Running running =
-        StarfishNode.init(system, ExampleNode.ENTITIES)
+        StarfishNode.init(system, entities)
             .toCompletableFuture()
             .get(30, TimeUnit.SECONDS);
     TestNode node = new TestNode(running);
