@@ -73,7 +73,8 @@ public final class EventRoutes extends AllDirectives {
   }
 
   public Route route() {
-    return pathPrefix(
+    return concat(
+        pathPrefix(
         PathMatchers.segment("api").slash("v1").slash("entities"),
         () ->
             extractUri(
@@ -96,7 +97,97 @@ public final class EventRoutes extends AllDirectives {
                                                 .slash(PathMatchers.segment())
                                                 .slash("events")
                                                 .slash("stream"),
-                                            (type, id) -> stream(type, id, uri.path())))))));
+                                            (type, id) -> stream(type, id, uri.path())))))),
+        pathPrefix(
+            PathMatchers.segment("api").slash("v1").slash("streams"),
+            () ->
+                extractUri(
+                    uri ->
+                        BearerAuth.apiTokenIfSet(
+                            settings,
+                            "entity API",
+                            uri.path(),
+                            () ->
+                                get(
+                                    () ->
+                                        path(
+                                            PathMatchers.segment(),
+                                            type -> typeStream(type, uri.path())))))));
+  }
+
+  /** {@code GET /api/v1/streams/{type}}: every entity's events of a streamed type, as SSE. */
+  private Route typeStream(String type, String instance) {
+    return optionalHeaderValueByName(
+        LAST_EVENT_ID,
+        lastEventId -> {
+          Optional<Problem> problem = streamable(type);
+          if (problem.isEmpty() && lastEventId.isPresent()) {
+            try {
+              java.util.UUID.fromString(lastEventId.get().trim());
+            } catch (IllegalArgumentException e) {
+              problem =
+                  Optional.of(
+                      Problem.of(
+                          "invalid-query",
+                          "Invalid query",
+                          400,
+                          LAST_EVENT_ID
+                              + " must be the id of an event of this stream, got \""
+                              + CommandCodec.abbreviate(lastEventId.get())
+                              + "\""));
+            }
+          }
+          if (problem.isPresent()) {
+            return complete(problem.get().toResponse(instance, settings.retryAfterSeconds()));
+          }
+          return openStream(
+              "type " + type,
+              events
+                  .followType(type, lastEventId.map(String::trim))
+                  .map(
+                      e ->
+                          ServerSentEvent.create(
+                              json(e.event()).put("id", e.entityId()).toString(),
+                              e.event().type(),
+                              e.offset())),
+              instance);
+        });
+  }
+
+  /** Why {@code type} has no stream across its entities, if it has none. */
+  private Optional<Problem> streamable(String type) {
+    Optional<io.starfish.sharding.EntityDefinition> definition = registry.find(type);
+    if (definition.isEmpty()) {
+      return Optional.of(
+          Problem.unknownEntityType(
+              "no entity type \""
+                  + CommandCodec.abbreviate(type)
+                  + "\"; known types: "
+                  + String.join(", ", registry.names())));
+    }
+    boolean streamed =
+        definition.get() instanceof io.starfish.sharding.EntityType<?, ?, ?> plain
+                && plain.isStreamed()
+            || definition.get() instanceof io.starfish.sharding.SagaType<?, ?, ?> saga
+                && saga.entity().isStreamed();
+    if (!streamed) {
+      return Optional.of(
+          Problem.of(
+              "stream-not-found",
+              "No stream of this type",
+              404,
+              "entity type \""
+                  + type
+                  + "\" is not streamed: its events are not tagged (declare it with"
+                  + " EntityType.streamed())"));
+    }
+    if (!events.followsTypes()) {
+      return Optional.of(
+          Problem.unavailable(
+              "streams across entities are off on this node: set"
+                  + " pekko.persistence.cassandra.events-by-tag.enabled = on"));
+    }
+    return Optional.empty();
   }
 
   private Route history(String type, String id, String instance) {
@@ -173,11 +264,17 @@ public final class EventRoutes extends AllDirectives {
                     return complete(
                         problem.get().toResponse(instance, settings.retryAfterSeconds()));
                   }
-                  return openStream(type, id, first, instance);
+                  log.debug("event stream of {}/{} opened from seqNr {}", type, id, first);
+                  return openStream(
+                      type + "/" + id,
+                      events.follow(type, id, first).map(EventRoutes::sse),
+                      instance);
                 }));
   }
 
-  private Route openStream(String type, String id, long first, String instance) {
+  /** Serves {@code source} as an event stream, within this node's bound of open streams. */
+  private Route openStream(
+      String what, Source<ServerSentEvent, NotUsed> source, String instance) {
     if (openStreams.incrementAndGet() > streams.maxOpen()) {
       openStreams.decrementAndGet();
       return complete(
@@ -191,11 +288,8 @@ public final class EventRoutes extends AllDirectives {
                       + " retry later or through another node")
               .toResponse(instance, settings.retryAfterSeconds()));
     }
-    log.debug("event stream of {}/{} opened from seqNr {}", type, id, first);
-    Source<ServerSentEvent, NotUsed> source =
-        events
-            .follow(type, id, first)
-            .map(EventRoutes::sse)
+    Source<ServerSentEvent, NotUsed> served =
+        source
             .via(closing.flow())
             .keepAlive(streams.heartbeat(), ServerSentEvent::heartbeat)
             .watchTermination(
@@ -204,12 +298,12 @@ public final class EventRoutes extends AllDirectives {
                       (ok, failure) -> {
                         openStreams.decrementAndGet();
                         if (failure != null) {
-                          log.info("event stream of {}/{} ended: {}", type, id, failure.toString());
+                          log.info("event stream of {} ended: {}", what, failure.toString());
                         }
                       });
                   return mat;
                 });
-    return completeOK(source, EventStreamMarshalling.toEventStream());
+    return completeOK(served, EventStreamMarshalling.toEventStream());
   }
 
   private static ServerSentEvent sse(StoredEvent event) {

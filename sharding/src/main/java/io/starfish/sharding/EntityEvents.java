@@ -6,14 +6,19 @@ import io.starfish.sharding.internal.KeyRecorded;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
+import java.util.UUID;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.persistence.query.EventEnvelope;
+import org.apache.pekko.persistence.query.Offset;
 import org.apache.pekko.persistence.query.PersistenceQuery;
+import org.apache.pekko.persistence.query.TimeBasedUUID;
 import org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery;
 import org.apache.pekko.persistence.query.javadsl.EventsByPersistenceIdQuery;
+import org.apache.pekko.persistence.query.javadsl.EventsByTagQuery;
 import org.apache.pekko.persistence.query.javadsl.ReadJournal;
 import org.apache.pekko.persistence.typed.PersistenceId;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -55,9 +60,20 @@ public final class EntityEvents {
     }
   }
 
+  /**
+   * One event of a stream across the entities of a type.
+   *
+   * @param offset where it sits in that stream (a time UUID); a stream resumed after it goes on
+   *     with the next one
+   * @param entityId the entity that wrote it
+   * @param event the event
+   */
+  public record TypeEvent(String offset, String entityId, StoredEvent event) {}
+
   private final ActorSystem<?> system;
   private final CurrentEventsByPersistenceIdQuery current;
   private final EventsByPersistenceIdQuery live;
+  private final EventsByTagQuery byTag;
 
   private EntityEvents(ActorSystem<?> system, ReadJournal journal) {
     if (!(journal instanceof CurrentEventsByPersistenceIdQuery currentQuery)
@@ -68,6 +84,7 @@ public final class EntityEvents {
     this.system = system;
     this.current = currentQuery;
     this.live = liveQuery;
+    this.byTag = journal instanceof EventsByTagQuery tagQuery ? tagQuery : null;
   }
 
   /** Reads through the read journal plugin named by {@code starfish.persistence.query-plugin}. */
@@ -112,6 +129,44 @@ public final class EntityEvents {
       throw new IllegalArgumentException("from must be at least 1, was " + from);
     }
     return shown(live.eventsByPersistenceId(persistenceId(type, id), from, Long.MAX_VALUE));
+  }
+
+  /**
+   * Whether streams across the entities of a type can be read: the read journal answers queries
+   * by tag and, for Cassandra's, events-by-tag is on.
+   */
+  public boolean followsTypes() {
+    var config = system.settings().config();
+    String plugin = config.getString("starfish.persistence.query-plugin");
+    String enabled = plugin.substring(0, plugin.lastIndexOf('.')) + ".events-by-tag.enabled";
+    return byTag != null && (!config.hasPath(enabled) || config.getBoolean(enabled));
+  }
+
+  /**
+   * The events of every entity of a streamed type ({@link EntityType#streamed()}), after {@code
+   * after} (an offset of this stream) or from the first, and then each new one; never completes.
+   * They appear a few seconds after they are written (the read journal's eventual-consistency
+   * delay), in the order of their time UUIDs; one entity's events stay in sequence order.
+   *
+   * @throws IllegalArgumentException when {@code after} is not an offset of such a stream
+   */
+  public Source<TypeEvent, NotUsed> followType(String type, Optional<String> after) {
+    if (byTag == null) {
+      throw new UnsupportedOperationException("the read journal cannot read events by tag");
+    }
+    Offset offset = after.map(a -> Offset.timeBasedUUID(UUID.fromString(a))).orElse(Offset.noOffset());
+    String prefix = type + "|";
+    return byTag
+        .eventsByTag(type, offset)
+        .filter(e -> !(e.event() instanceof KeyRecorded) && !(e.event() instanceof EntityDeleted))
+        .map(
+            e ->
+                new TypeEvent(
+                    ((TimeBasedUUID) e.offset()).value().toString(),
+                    e.persistenceId().startsWith(prefix)
+                        ? e.persistenceId().substring(prefix.length())
+                        : e.persistenceId(),
+                    stored(e)));
   }
 
   private static String persistenceId(String type, String id) {

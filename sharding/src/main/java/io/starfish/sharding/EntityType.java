@@ -33,6 +33,7 @@ public final class EntityType<C, E extends CborSerializable, S extends CborSeria
   private final CommandHandler<C, E, S> commandHandler;
   private final EventHandler<S, E> eventHandler;
   private final OptionalInt snapshotEvery;
+  private final boolean streamed;
 
   private EntityType(
       String name,
@@ -40,7 +41,8 @@ public final class EntityType<C, E extends CborSerializable, S extends CborSeria
       S initialState,
       CommandHandler<C, E, S> commandHandler,
       EventHandler<S, E> eventHandler,
-      OptionalInt snapshotEvery) {
+      OptionalInt snapshotEvery,
+      boolean streamed) {
     this.name = requireValidName(name);
     this.commandType = Objects.requireNonNull(commandType, "commandType");
     this.commands = CommandCodec.forSealed(commandType);
@@ -48,6 +50,7 @@ public final class EntityType<C, E extends CborSerializable, S extends CborSeria
     this.commandHandler = Objects.requireNonNull(commandHandler, "commandHandler");
     this.eventHandler = Objects.requireNonNull(eventHandler, "eventHandler");
     this.snapshotEvery = snapshotEvery;
+    this.streamed = streamed;
   }
 
   /**
@@ -66,7 +69,7 @@ public final class EntityType<C, E extends CborSerializable, S extends CborSeria
       CommandHandler<C, E, S> commandHandler,
       EventHandler<S, E> eventHandler) {
     return new EntityType<>(
-        name, commandType, initialState, commandHandler, eventHandler, OptionalInt.empty());
+        name, commandType, initialState, commandHandler, eventHandler, OptionalInt.empty(), false);
   }
 
   /**
@@ -88,7 +91,28 @@ public final class EntityType<C, E extends CborSerializable, S extends CborSeria
       throw new IllegalArgumentException("snapshot interval must be >= 0, was " + events);
     }
     return new EntityType<>(
-        name, commandType, initialState, commandHandler, eventHandler, OptionalInt.of(events));
+        name,
+        commandType,
+        initialState,
+        commandHandler,
+        eventHandler,
+        OptionalInt.of(events),
+        streamed);
+  }
+
+  /**
+   * The same type with its events tagged with its name, so that they can be read across all its
+   * entities ({@code GET /api/v1/streams/{type}}). Costs a second write per event (the plugin's
+   * tag table); needs {@code pekko.persistence.cassandra.events-by-tag.enabled = on}.
+   */
+  public EntityType<C, E, S> streamed() {
+    return new EntityType<>(
+        name, commandType, initialState, commandHandler, eventHandler, snapshotEvery, true);
+  }
+
+  /** Whether this type's events are tagged for streams across its entities. */
+  public boolean isStreamed() {
+    return streamed;
   }
 
   @Override

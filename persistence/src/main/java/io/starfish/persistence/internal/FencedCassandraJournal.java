@@ -17,6 +17,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.ActorRef;
+import org.apache.pekko.japi.pf.ReceiveBuilder;
 import org.apache.pekko.persistence.AtomicWrite;
 import org.apache.pekko.persistence.PersistentRepr;
 import org.apache.pekko.persistence.cassandra.journal.CassandraJournal;
@@ -30,9 +32,11 @@ import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegi
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import scala.collection.immutable.Seq;
+import scala.PartialFunction;
 import scala.concurrent.Future;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.jdk.javaapi.FutureConverters;
+import scala.jdk.javaapi.OptionConverters;
 import scala.runtime.BoxedUnit;
 import scala.util.Failure;
 import scala.util.Success;
@@ -65,7 +69,8 @@ import scala.util.Try;
  * rolling upgrade, accepts that window).
  *
  * <p>Reads (replay, highest sequence number) are the plugin's own; they ignore the new column.
- * Tagged events are not supported here (Starfish does not tag; events-by-tag is off).
+ * Tagged events: with events-by-tag on, the tags go into the row and, once the write is applied,
+ * to the plugin's tag writers ({@link TagHandOff}); recovery's tag repair is the plugin's own.
  */
 public final class FencedCassandraJournal extends CassandraJournal {
 
@@ -91,7 +96,7 @@ public final class FencedCassandraJournal extends CassandraJournal {
   private final String allPersistenceIdsTable;
   private final boolean supportAllPersistenceIds;
   private final long targetPartitionSize;
-  private final long bucketMillis;
+  private final TagHandOff tags;
   private final String writeProfile;
   private final Map<String, CompletableFuture<?>> writesInProgress = new ConcurrentHashMap<>();
   private volatile CompletionStage<FenceStatements.Prepared> statements;
@@ -108,20 +113,13 @@ public final class FencedCassandraJournal extends CassandraJournal {
     this.allPersistenceIdsTable = keyspace + "." + config.getString("all-persistence-ids-table");
     this.supportAllPersistenceIds = config.getBoolean("support-all-persistence-ids");
     this.targetPartitionSize = config.getLong("target-partition-size");
-    String bucket =
-        context()
-            .system()
-            .settings()
-            .config()
-            .getString(SHARED_CONFIG_PATH + ".events-by-tag.bucket-size");
-    this.bucketMillis =
-        switch (bucket) {
-          case "Day" -> 86_400_000L;
-          case "Hour" -> 3_600_000L;
-          case "Minute" -> 60_000L;
-          case "Second" -> 1_000L;
-          default -> throw new IllegalArgumentException("unknown bucket-size " + bucket);
-        };
+    Config shared = context().system().settings().config().getConfig(SHARED_CONFIG_PATH);
+    // The plugin creates its tag writers (a child named "tagWrites") only with events-by-tag on.
+    this.tags =
+        new TagHandOff(
+            OptionConverters.toJava(context().child("tagWrites")),
+            shared.getString("events-by-tag.bucket-size"),
+            shared.getDuration("events-by-tag.tag-write-timeout"));
     this.writeProfile =
         context().system().settings().config().getString(SHARED_CONFIG_PATH + ".write-profile");
     this.unanswered = new UnansweredWrites(writeProfile);
@@ -187,24 +185,55 @@ public final class FencedCassandraJournal extends CassandraJournal {
       return super.asyncReadHighestSequenceNr(persistenceId, fromSequenceNr);
     }
     long waitStarted = System.nanoTime();
-    return FutureConverters.asScala(
-        inProgress
-            .handle((r, e) -> Boolean.TRUE)
-            .completeOnTimeout(
-                Boolean.FALSE, RECOVERY_WAITS_FOR_WRITE.toMillis(), TimeUnit.MILLISECONDS)
-            .thenCompose(
-                settled -> {
-                  if (!settled) {
-                    log.warn(
-                        "recovery of {} waited {} ms for its earlier write, still without an"
-                            + " answer; recovering anyway (the fence refuses a write built on a"
-                            + " sequence number that write makes stale)",
-                        persistenceId,
-                        (System.nanoTime() - waitStarted) / 1_000_000);
-                  }
-                  return FutureConverters.asJava(
-                      super.asyncReadHighestSequenceNr(persistenceId, fromSequenceNr));
-                }));
+    // The plugin's own method reads sender() (the recovering entity, which it registers with the
+    // tag writers): it must run on the journal's thread, with that sender, not in a callback.
+    ActorRef recovering = sender();
+    ActorRef journal = self();
+    CompletableFuture<Object> highest = new CompletableFuture<>();
+    inProgress
+        .handle((r, e) -> Boolean.TRUE)
+        .completeOnTimeout(Boolean.FALSE, RECOVERY_WAITS_FOR_WRITE.toMillis(), TimeUnit.MILLISECONDS)
+        .thenAccept(
+            settled -> {
+              if (!settled) {
+                log.warn(
+                    "recovery of {} waited {} ms for its earlier write, still without an"
+                        + " answer; recovering anyway (the fence refuses a write built on a"
+                        + " sequence number that write makes stale)",
+                    persistenceId,
+                    (System.nanoTime() - waitStarted) / 1_000_000);
+              }
+              journal.tell(
+                  new DeferredReadHighest(persistenceId, fromSequenceNr, highest), recovering);
+            });
+    return FutureConverters.asScala(highest);
+  }
+
+  /** asyncReadHighestSequenceNr, run again on the journal's thread once the write settled. */
+  private record DeferredReadHighest(
+      String persistenceId, long fromSequenceNr, CompletableFuture<Object> highest) {}
+
+  @Override
+  public PartialFunction<Object, BoxedUnit> receivePluginInternal() {
+    PartialFunction<Object, BoxedUnit> deferred =
+        ReceiveBuilder.create()
+            .match(
+                DeferredReadHighest.class,
+                read ->
+                    FutureConverters.asJava(
+                            super.asyncReadHighestSequenceNr(
+                                read.persistenceId(), read.fromSequenceNr()))
+                        .whenComplete(
+                            (value, failure) -> {
+                              if (failure != null) {
+                                read.highest().completeExceptionally(failure);
+                              } else {
+                                read.highest().complete(value);
+                              }
+                            }))
+            .build()
+            .onMessage();
+    return deferred.orElse(super.receivePluginInternal());
   }
 
   private static Seq<Try<BoxedUnit>> outcomes(int count, RuntimeException rejection) {
@@ -234,8 +263,11 @@ public final class FencedCassandraJournal extends CassandraJournal {
       throw new IllegalArgumentException("one write may not span more than two partitions");
     }
     BatchStatementBuilder rows = BatchStatement.builder(BatchType.LOGGED);
+    List<CassandraJournal.Serialized> stored = new ArrayList<>(events.size());
     for (PersistentRepr event : events) {
-      rows.addStatement(insert(s, persistenceId, partition, event));
+      CassandraJournal.Serialized row = serialize(persistenceId, event);
+      stored.add(row);
+      rows.addStatement(insert(s, partition, row));
     }
     boolean newPartition = previous == 0 || partitionNr(previous) != partition;
     CompletionStage<RuntimeException> checked =
@@ -254,14 +286,18 @@ public final class FencedCassandraJournal extends CassandraJournal {
                   current -> {
                     if (current == null) {
                       maybeRecordPersistenceId(s, persistenceId, first);
-                      return CompletableFuture.completedFuture(null);
+                      return tags.applied(stored).thenApply(x -> (RuntimeException) null);
                     }
                     if (current.isEmpty() && !ifAbsent) {
                       // A partition written before fencing was on: its first fenced write.
                       return conditionalWrite(
                               s, rows, persistenceId, partition, previous, last, writer, true)
-                          .thenApply(
-                              again -> again == null ? null : refusal(persistenceId, first, again));
+                          .thenCompose(
+                              again ->
+                                  again == null
+                                      ? tags.applied(stored).thenApply(x -> (RuntimeException) null)
+                                      : CompletableFuture.completedFuture(
+                                          refusal(persistenceId, first, again)));
                     }
                     return CompletableFuture.completedFuture(
                         refusal(persistenceId, first, current));
@@ -348,15 +384,24 @@ public final class FencedCassandraJournal extends CassandraJournal {
     }
   }
 
-  private com.datastax.oss.driver.api.core.cql.BoundStatement insert(
-      FenceStatements.Prepared s, String persistenceId, long partition, PersistentRepr event) {
+  /**
+   * One event as the plugin stores it: serialized payload, tags (from a Tagged payload) and a time
+   * UUID with its bucket, shared by the messages row and, once applied, the tag rows.
+   */
+  private CassandraJournal.Serialized serialize(String persistenceId, PersistentRepr event) {
     Object payload = event.payload();
+    Set<String> eventTags = Set.of();
     if (payload instanceof Tagged tagged) {
-      if (!tagged.tags().isEmpty()) {
-        throw new IllegalArgumentException(
-            "the fenced journal does not store tags; events-by-tag is not supported");
-      }
+      eventTags = CollectionConverters.asJava(tagged.tags());
       payload = tagged.payload();
+      if (!eventTags.isEmpty() && !tags.enabled()) {
+        throw new IllegalArgumentException(
+            "event of "
+                + persistenceId
+                + " tagged "
+                + eventTags
+                + ", but events-by-tag is off (pekko.persistence.cassandra.events-by-tag.enabled)");
+      }
     }
     if (event.metadata().isDefined()) {
       throw new IllegalArgumentException("the fenced journal does not store event metadata");
@@ -364,21 +409,31 @@ public final class FencedCassandraJournal extends CassandraJournal {
     Serializer serializer = serialization.findSerializerFor(payload);
     String manifest = Serializers.manifestFor(serializer, payload);
     byte[] bytes = serialization.serialize(payload).get();
-    UUID timeUuid = Uuids.timeBased();
-    long bucket = (Uuids.unixTimestamp(timeUuid) / bucketMillis) * bucketMillis;
+    return tags.serialized(
+        persistenceId,
+        event,
+        ByteBuffer.wrap(bytes),
+        eventTags,
+        manifest,
+        serializer.identifier(),
+        Uuids.timeBased());
+  }
+
+  private com.datastax.oss.driver.api.core.cql.BoundStatement insert(
+      FenceStatements.Prepared s, long partition, CassandraJournal.Serialized row) {
     return s.insert()
         .bind()
-        .setString("persistence_id", persistenceId)
+        .setString("persistence_id", row.persistenceId())
         .setLong("partition_nr", partition)
-        .setLong("sequence_nr", event.sequenceNr())
-        .setUuid("timestamp", timeUuid)
-        .setString("timebucket", Long.toString(bucket))
-        .setString("writer_uuid", event.writerUuid())
-        .setInt("ser_id", serializer.identifier())
-        .setString("ser_manifest", manifest)
-        .setString("event_manifest", event.manifest())
-        .setByteBuffer("event", ByteBuffer.wrap(bytes))
-        .setSet("tags", Set.of(), String.class);
+        .setLong("sequence_nr", row.sequenceNr())
+        .setUuid("timestamp", row.timeUuid())
+        .setString("timebucket", Long.toString(row.timeBucket().key()))
+        .setString("writer_uuid", row.writerUuid())
+        .setInt("ser_id", row.serId())
+        .setString("ser_manifest", row.serManifest())
+        .setString("event_manifest", row.eventAdapterManifest())
+        .setByteBuffer("event", row.serialized())
+        .setSet("tags", CollectionConverters.asJava(row.tags()), String.class);
   }
 
   /** Adds the fence column if missing (idempotent), then prepares the statements, once. */

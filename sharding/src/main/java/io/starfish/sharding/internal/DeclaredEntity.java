@@ -245,6 +245,17 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
     return (E) event;
   }
 
+  /**
+   * A streamed type's own events carry its name as their tag (Starfish's records do not: streams
+   * show what the developer's entity did).
+   */
+  @Override
+  public java.util.Set<String> tagsFor(CborSerializable event) {
+    return type.isStreamed() && !(event instanceof KeyRecorded) && !(event instanceof EntityDeleted)
+        ? java.util.Set.of(type.name())
+        : java.util.Set.of();
+  }
+
   /** Snapshots written before idempotency keys existed are read as that state with no keys. */
   @Override
   public SnapshotAdapter<EntityState<S>> snapshotAdapter() {
