@@ -14,10 +14,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
- * The recipe of docs/schema-evolution.md on a real Cassandra: a node of version 1 writes a
- * ledger's events and a snapshot; a node of version 2, whose event class moved, renamed a field and
- * gained a required one, recovers that journal to the right state through a Pekko JacksonMigration,
- * shows the old events in the new shape, and goes on writing.
+ * The recipe of docs/schema-evolution.md on a real Cassandra: a node of version 1 writes a ledger's
+ * events and a snapshot; a node of version 2, whose event class moved, renamed a field and gained a
+ * required one, recovers that journal to the right state through a Pekko JacksonMigration, shows
+ * the old events in the new shape, and goes on writing.
  */
 @ExtendWith(TestCassandra.class)
 class SchemaEvolutionIT {
