@@ -7,17 +7,11 @@ import io.starfish.sharding.EntityEvents.StoredEvent;
 import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.EntityRegistry;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
-import org.apache.pekko.NotUsed;
-import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.stream.KillSwitches;
-import org.apache.pekko.stream.SharedKillSwitch;
-import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,65 +35,20 @@ public final class EventRoutes extends AllDirectives {
   private final EntityRegistry registry;
   private final EntityEvents events;
   private final HttpSettings settings;
-  private final EventStreamSettings streams;
-  private final AtomicInteger openStreams = new AtomicInteger();
-
-  /** Ends every open stream when the node stops; clients resume elsewhere with Last-Event-ID. */
-  private final SharedKillSwitch closing = KillSwitches.shared("event-streams");
+  private final EventStreams streams;
 
   public EventRoutes(
-      EntityRegistry registry,
-      EntityEvents events,
-      HttpSettings settings,
-      EventStreamSettings streams) {
+      EntityRegistry registry, EntityEvents events, HttpSettings settings, EventStreams streams) {
     this.registry = registry;
     this.events = events;
     this.settings = settings;
     this.streams = streams;
   }
 
-  /**
-   * Ends every open event stream (normally, as a server closing the connection would) and every one
-   * opened after; called when the node stops, so that clients reconnect to another node at once
-   * instead of holding the shutdown up.
-   */
-  public void closeAll() {
-    closing.shutdown();
-  }
-
-  /** Event streams open on this node now. */
-  public int openStreams() {
-    return openStreams.get();
-  }
-
   public Route route() {
     return concat(
         pathPrefix(
-        PathMatchers.segment("api").slash("v1").slash("entities"),
-        () ->
-            extractUri(
-                uri ->
-                    BearerAuth.apiTokenIfSet(
-                        settings,
-                        "entity API",
-                        uri.path(),
-                        () ->
-                            get(
-                                () ->
-                                    concat(
-                                        path(
-                                            PathMatchers.segment()
-                                                .slash(PathMatchers.segment())
-                                                .slash("events"),
-                                            (type, id) -> history(type, id, uri.path())),
-                                        path(
-                                            PathMatchers.segment()
-                                                .slash(PathMatchers.segment())
-                                                .slash("events")
-                                                .slash("stream"),
-                                            (type, id) -> stream(type, id, uri.path())))))),
-        pathPrefix(
-            PathMatchers.segment("api").slash("v1").slash("streams"),
+            PathMatchers.segment("api").slash("v1").slash("entities"),
             () ->
                 extractUri(
                     uri ->
@@ -110,84 +59,18 @@ public final class EventRoutes extends AllDirectives {
                             () ->
                                 get(
                                     () ->
-                                        path(
-                                            PathMatchers.segment(),
-                                            type -> typeStream(type, uri.path())))))));
-  }
-
-  /** {@code GET /api/v1/streams/{type}}: every entity's events of a streamed type, as SSE. */
-  private Route typeStream(String type, String instance) {
-    return optionalHeaderValueByName(
-        LAST_EVENT_ID,
-        lastEventId -> {
-          Optional<Problem> problem = streamable(type);
-          if (problem.isEmpty() && lastEventId.isPresent()) {
-            try {
-              java.util.UUID.fromString(lastEventId.get().trim());
-            } catch (IllegalArgumentException e) {
-              problem =
-                  Optional.of(
-                      Problem.of(
-                          "invalid-query",
-                          "Invalid query",
-                          400,
-                          LAST_EVENT_ID
-                              + " must be the id of an event of this stream, got \""
-                              + CommandCodec.abbreviate(lastEventId.get())
-                              + "\""));
-            }
-          }
-          if (problem.isPresent()) {
-            return complete(problem.get().toResponse(instance, settings.retryAfterSeconds()));
-          }
-          return openStream(
-              "type " + type,
-              events
-                  .followType(type, lastEventId.map(String::trim))
-                  .map(
-                      e ->
-                          ServerSentEvent.create(
-                              json(e.event()).put("id", e.entityId()).toString(),
-                              e.event().type(),
-                              e.offset())),
-              instance);
-        });
-  }
-
-  /** Why {@code type} has no stream across its entities, if it has none. */
-  private Optional<Problem> streamable(String type) {
-    Optional<io.starfish.sharding.EntityDefinition> definition = registry.find(type);
-    if (definition.isEmpty()) {
-      return Optional.of(
-          Problem.unknownEntityType(
-              "no entity type \""
-                  + CommandCodec.abbreviate(type)
-                  + "\"; known types: "
-                  + String.join(", ", registry.names())));
-    }
-    boolean streamed =
-        definition.get() instanceof io.starfish.sharding.EntityType<?, ?, ?> plain
-                && plain.isStreamed()
-            || definition.get() instanceof io.starfish.sharding.SagaType<?, ?, ?> saga
-                && saga.entity().isStreamed();
-    if (!streamed) {
-      return Optional.of(
-          Problem.of(
-              "stream-not-found",
-              "No stream of this type",
-              404,
-              "entity type \""
-                  + type
-                  + "\" is not streamed: its events are not tagged (declare it with"
-                  + " EntityType.streamed())"));
-    }
-    if (!events.followsTypes()) {
-      return Optional.of(
-          Problem.unavailable(
-              "streams across entities are off on this node: set"
-                  + " pekko.persistence.cassandra.events-by-tag.enabled = on"));
-    }
-    return Optional.empty();
+                                        concat(
+                                            path(
+                                                PathMatchers.segment()
+                                                    .slash(PathMatchers.segment())
+                                                    .slash("events"),
+                                                (type, id) -> history(type, id, uri.path())),
+                                            path(
+                                                PathMatchers.segment()
+                                                    .slash(PathMatchers.segment())
+                                                    .slash("events")
+                                                    .slash("stream"),
+                                                (type, id) -> stream(type, id, uri.path()))))))));
   }
 
   private Route history(String type, String id, String instance) {
@@ -265,45 +148,11 @@ public final class EventRoutes extends AllDirectives {
                         problem.get().toResponse(instance, settings.retryAfterSeconds()));
                   }
                   log.debug("event stream of {}/{} opened from seqNr {}", type, id, first);
-                  return openStream(
+                  return streams.serve(
                       type + "/" + id,
                       events.follow(type, id, first).map(EventRoutes::sse),
                       instance);
                 }));
-  }
-
-  /** Serves {@code source} as an event stream, within this node's bound of open streams. */
-  private Route openStream(
-      String what, Source<ServerSentEvent, NotUsed> source, String instance) {
-    if (openStreams.incrementAndGet() > streams.maxOpen()) {
-      openStreams.decrementAndGet();
-      return complete(
-          Problem.of(
-                  "overloaded",
-                  "Node overloaded",
-                  503,
-                  "this node has "
-                      + streams.maxOpen()
-                      + " event streams open already (starfish.http.event-streams.max-open);"
-                      + " retry later or through another node")
-              .toResponse(instance, settings.retryAfterSeconds()));
-    }
-    Source<ServerSentEvent, NotUsed> served =
-        source
-            .via(closing.flow())
-            .keepAlive(streams.heartbeat(), ServerSentEvent::heartbeat)
-            .watchTermination(
-                (mat, done) -> {
-                  done.whenComplete(
-                      (ok, failure) -> {
-                        openStreams.decrementAndGet();
-                        if (failure != null) {
-                          log.info("event stream of {} ended: {}", what, failure.toString());
-                        }
-                      });
-                  return mat;
-                });
-    return completeOK(served, EventStreamMarshalling.toEventStream());
   }
 
   private static ServerSentEvent sse(StoredEvent event) {
@@ -365,22 +214,5 @@ public final class EventRoutes extends AllDirectives {
             + ", got \""
             + CommandCodec.abbreviate(value)
             + "\"");
-  }
-
-  /** Settings of the live event streams ({@code starfish.http.event-streams}). */
-  public record EventStreamSettings(java.time.Duration heartbeat, int maxOpen) {
-    public EventStreamSettings {
-      if (heartbeat.isNegative() || heartbeat.isZero()) {
-        throw new IllegalArgumentException("heartbeat must be > 0, was " + heartbeat);
-      }
-      if (maxOpen < 1) {
-        throw new IllegalArgumentException("max-open must be >= 1, was " + maxOpen);
-      }
-    }
-
-    public static EventStreamSettings create(com.typesafe.config.Config config) {
-      com.typesafe.config.Config c = config.getConfig("starfish.http.event-streams");
-      return new EventStreamSettings(c.getDuration("heartbeat"), c.getInt("max-open"));
-    }
   }
 }

@@ -7,12 +7,14 @@ import io.starfish.http.ClusterRoutes;
 import io.starfish.http.DashboardRoutes;
 import io.starfish.http.EntityRoutes;
 import io.starfish.http.EventRoutes;
+import io.starfish.http.EventStreams;
 import io.starfish.http.HealthRoutes;
 import io.starfish.http.HttpSettings;
 import io.starfish.http.MetricsRoutes;
 import io.starfish.http.OpenApiRoutes;
 import io.starfish.http.ReadinessCheck;
 import io.starfish.http.SagaRoutes;
+import io.starfish.http.StreamRoutes;
 import io.starfish.observability.HealingTimeline;
 import io.starfish.observability.StarfishMetrics;
 import io.starfish.persistence.CassandraSchema;
@@ -148,24 +150,22 @@ public final class StarfishNode {
     List<ReadinessCheck> checks = NodeReadiness.checks(system, sharding::readinessProblem);
     ManagementReadiness.register(system, checks);
 
-    EventRoutes events =
-        new EventRoutes(
-            entities,
-            EntityEvents.create(system),
-            http,
-            EventRoutes.EventStreamSettings.create(system.settings().config()));
+    EntityEvents journal = EntityEvents.create(system);
+    EventStreams streams =
+        new EventStreams(EventStreams.Settings.create(system.settings().config()), http);
     CoordinatedShutdown.get(system)
         .addTask(
             CoordinatedShutdown.PhaseServiceUnbind(),
             "starfish-close-event-streams",
             () -> {
-              events.closeAll();
+              streams.closeAll();
               return CompletableFuture.completedFuture(Done.getInstance());
             });
     var routes =
         Directives.concat(
             new EntityRoutes(sharding, http).route(),
-            events.route(),
+            new EventRoutes(entities, journal, http, streams).route(),
+            new StreamRoutes(entities, journal, http, streams).route(),
             new ClusterRoutes(system, sharding::placement, timeline::events, http).route(),
             new SagaRoutes(sharding::pendingSagas, http).route(),
             new AdminRoutes(system, http, sharding::crash).route(),

@@ -7,8 +7,8 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.OptionalLong;
+import java.util.UUID;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -132,8 +132,8 @@ public final class EntityEvents {
   }
 
   /**
-   * Whether streams across the entities of a type can be read: the read journal answers queries
-   * by tag and, for Cassandra's, events-by-tag is on.
+   * Whether streams across the entities of a type can be read: the read journal answers queries by
+   * tag and, for Cassandra's, events-by-tag is on.
    */
   public boolean followsTypes() {
     var config = system.settings().config();
@@ -154,7 +154,8 @@ public final class EntityEvents {
     if (byTag == null) {
       throw new UnsupportedOperationException("the read journal cannot read events by tag");
     }
-    Offset offset = after.map(a -> Offset.timeBasedUUID(UUID.fromString(a))).orElse(Offset.noOffset());
+    Offset offset =
+        after.map(a -> Offset.timeBasedUUID(UUID.fromString(a))).orElse(Offset.noOffset());
     String prefix = type + "|";
     return byTag
         .eventsByTag(type, offset)

@@ -102,8 +102,8 @@ public final class EntityType<C, E extends CborSerializable, S extends CborSeria
 
   /**
    * The same type with its events tagged with its name, so that they can be read across all its
-   * entities ({@code GET /api/v1/streams/{type}}). Costs a second write per event (the plugin's
-   * tag table); needs {@code pekko.persistence.cassandra.events-by-tag.enabled = on}.
+   * entities ({@code GET /api/v1/streams/{type}}). Costs a second write per event (the plugin's tag
+   * table); needs {@code pekko.persistence.cassandra.events-by-tag.enabled = on}.
    */
   public EntityType<C, E, S> streamed() {
     return new EntityType<>(

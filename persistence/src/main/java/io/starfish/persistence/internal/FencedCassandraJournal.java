@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
@@ -31,8 +30,8 @@ import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
 import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSessionRegistry;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import scala.collection.immutable.Seq;
 import scala.PartialFunction;
+import scala.collection.immutable.Seq;
 import scala.concurrent.Future;
 import scala.jdk.javaapi.CollectionConverters;
 import scala.jdk.javaapi.FutureConverters;
@@ -69,8 +68,8 @@ import scala.util.Try;
  * rolling upgrade, accepts that window).
  *
  * <p>Reads (replay, highest sequence number) are the plugin's own; they ignore the new column.
- * Tagged events: with events-by-tag on, the tags go into the row and, once the write is applied,
- * to the plugin's tag writers ({@link TagHandOff}); recovery's tag repair is the plugin's own.
+ * Tagged events: with events-by-tag on, the tags go into the row and, once the write is applied, to
+ * the plugin's tag writers ({@link TagHandOff}); recovery's tag repair is the plugin's own.
  */
 public final class FencedCassandraJournal extends CassandraJournal {
 
@@ -192,7 +191,8 @@ public final class FencedCassandraJournal extends CassandraJournal {
     CompletableFuture<Object> highest = new CompletableFuture<>();
     inProgress
         .handle((r, e) -> Boolean.TRUE)
-        .completeOnTimeout(Boolean.FALSE, RECOVERY_WAITS_FOR_WRITE.toMillis(), TimeUnit.MILLISECONDS)
+        .completeOnTimeout(
+            Boolean.FALSE, RECOVERY_WAITS_FOR_WRITE.toMillis(), TimeUnit.MILLISECONDS)
         .thenAccept(
             settled -> {
               if (!settled) {

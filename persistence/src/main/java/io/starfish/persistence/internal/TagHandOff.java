@@ -50,7 +50,9 @@ final class TagHandOff {
     return tagWriters.isPresent();
   }
 
-  /** The time bucket (epoch milliseconds) of a row with this time UUID, as the plugin computes it. */
+  /**
+   * The time bucket (epoch milliseconds) of a row with this time UUID, as the plugin computes it.
+   */
   long bucketOf(UUID timeUuid) {
     return TimeBucket.apply(timeUuid, bucketSize).key();
   }

@@ -27,9 +27,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
  * The stream across every entity of a type ({@code GET /api/v1/streams/{type}}) on a real node and
- * Cassandra with events-by-tag on and {@code account} streamed: every event of every account,
- * each once, one account's in sequence order, idempotency records left out; a client that resumes
- * after an id gets exactly the events after it; types without a stream and bad ids are refused.
+ * Cassandra with events-by-tag on and {@code account} streamed: every event of every account, each
+ * once, one account's in sequence order, idempotency records left out; a client that resumes after
+ * an id gets exactly the events after it; types without a stream and bad ids are refused.
  */
 @ExtendWith(TestCassandra.class)
 class TypeStreamIT {
@@ -46,7 +46,8 @@ class TypeStreamIT {
 
   @Test
   void everyEventOfEveryStreamedEntityOnceAndResumedAfterAnId() throws Exception {
-    EntityRegistry registry = EntityRegistry.of(Account.TYPE.streamed(), Counter.TYPE, Transfer.TYPE);
+    EntityRegistry registry =
+        EntityRegistry.of(Account.TYPE.streamed(), Counter.TYPE, Transfer.TYPE);
     try (TestNode node = TestNode.start(config(), registry)) {
       for (int round = 1; round <= 2; round++) {
         for (String id : List.of("ts-1", "ts-2", "ts-3")) {
@@ -75,7 +76,8 @@ class TypeStreamIT {
       for (Message message : all) {
         JsonNode data = EntityJson.MAPPER.readTree(message.data());
         assertThat(message.event()).isEqualTo("deposited");
-        seqNrs.computeIfAbsent(data.get("id").asText(), k -> new ArrayList<>())
+        seqNrs
+            .computeIfAbsent(data.get("id").asText(), k -> new ArrayList<>())
             .add(data.get("seqNr").asLong());
       }
       // seqNr 2 of each account is its idempotency record, which streams leave out
@@ -89,8 +91,9 @@ class TypeStreamIT {
               node.uri("/api/v1/streams/account"), Optional.of(all.get(2).id()))) {
         awaitCount(resumed, 3);
         assertThat(resumed.received()).containsExactlyElementsOf(all.subList(3, 6));
-        assertThat(node.post("/api/v1/entities/account/ts-4", "{\"type\":\"deposit\",\"amount\":9}")
-                .statusCode())
+        assertThat(
+                node.post("/api/v1/entities/account/ts-4", "{\"type\":\"deposit\",\"amount\":9}")
+                    .statusCode())
             .isEqualTo(200);
         awaitCount(resumed, 4);
         JsonNode fresh = EntityJson.MAPPER.readTree(resumed.received().get(3).data());
