@@ -58,6 +58,21 @@ public final class StarfishMetrics implements Extension {
     Duration.ofSeconds(120)
   };
 
+  /** Bucket bounds of read-side lag (an event's write to its view row): 100 ms to 2 min. */
+  private static final Duration[] LAG_BUCKETS = {
+    Duration.ofMillis(100),
+    Duration.ofMillis(250),
+    Duration.ofMillis(500),
+    Duration.ofSeconds(1),
+    Duration.ofSeconds(2),
+    Duration.ofSeconds(3),
+    Duration.ofSeconds(5),
+    Duration.ofSeconds(10),
+    Duration.ofSeconds(30),
+    Duration.ofSeconds(60),
+    Duration.ofSeconds(120)
+  };
+
   private static final ExtensionId<StarfishMetrics> ID =
       new ExtensionId<>() {
         @Override
@@ -134,6 +149,11 @@ public final class StarfishMetrics implements Extension {
   /** A timer of healing steps, with buckets from 1 s to 2 min. */
   public Timer healing(String name, String description, String... tags) {
     return timer(name, description, HEALING_BUCKETS, tags);
+  }
+
+  /** A timer of read-side lag, with buckets from 100 ms to 2 min. */
+  public Timer lag(String name, String description, String... tags) {
+    return timer(name, description, LAG_BUCKETS, tags);
   }
 
   private Timer timer(String name, String description, Duration[] buckets, String... tags) {

@@ -15,6 +15,7 @@ import io.starfish.http.OpenApiRoutes;
 import io.starfish.http.ReadinessCheck;
 import io.starfish.http.SagaRoutes;
 import io.starfish.http.StreamRoutes;
+import io.starfish.http.ViewRoutes;
 import io.starfish.observability.HealingTimeline;
 import io.starfish.observability.StarfishMetrics;
 import io.starfish.persistence.CassandraSchema;
@@ -31,6 +32,8 @@ import io.starfish.runtime.internal.StdinWatchdog;
 import io.starfish.sharding.EntityEvents;
 import io.starfish.sharding.EntityRegistry;
 import io.starfish.sharding.StarfishSharding;
+import io.starfish.views.View;
+import io.starfish.views.Views;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -71,6 +74,14 @@ public final class StarfishNode {
    * the Cassandra keyspaces and tables for this configuration ({@link CassandraSchema}) and exits.
    */
   public static void run(String[] args, EntityRegistry entities) {
+    run(args, entities, List.of());
+  }
+
+  /**
+   * As {@link #run(String[], EntityRegistry)}, also running {@code views} (kept from the events of
+   * the registered types; every node must declare the same ones).
+   */
+  public static void run(String[] args, EntityRegistry entities, List<View<?, ?>> views) {
     if (args.length == 1 && args[0].equals("schema")) {
       SchemaCommand.print();
       return;
@@ -102,7 +113,7 @@ public final class StarfishNode {
     NodeSettings node = NodeSettings.create(config);
     NodeLogging.nameNode(node.host() + ":" + node.remotePort()); // before the first log line
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "starfish", config);
-    init(system, entities)
+    init(system, entities, views)
         .whenComplete(
             (running, failure) -> {
               if (failure != null) {
@@ -124,6 +135,18 @@ public final class StarfishNode {
 
   /** Joins the cluster, starts sharding and binds the HTTP API. */
   public static CompletionStage<Running> init(ActorSystem<?> system, EntityRegistry entities) {
+    return init(system, entities, List.of());
+  }
+
+  /** Joins the cluster, starts sharding and the views' projections, and binds the HTTP API. */
+  public static CompletionStage<Running> init(
+      ActorSystem<?> system, EntityRegistry entities, List<View<?, ?>> views) {
+    for (View<?, ?> view : views) {
+      if (entities.find(view.sourceType()).isEmpty()) {
+        throw new IllegalArgumentException(
+            "view '" + view.name() + "' reads type '" + view.sourceType() + "', not registered");
+      }
+    }
     Config config = system.settings().config();
     NodeSettings node = NodeSettings.create(config);
     HttpSettings http = HttpSettings.create(config);
@@ -137,12 +160,17 @@ public final class StarfishNode {
     // moves here right after (rebalance towards a new node) must not wait for the plugin's start.
     Duration warmUpTimeout = config.getDuration("starfish.persistence.warm-up-timeout");
     return JournalWarmUp.run(system, node.host() + ":" + node.remotePort(), warmUpTimeout)
-        .thenCompose(warm -> startServices(system, entities, node, http));
+        .thenCompose(warm -> startServices(system, entities, views, node, http));
   }
 
   private static CompletionStage<Running> startServices(
-      ActorSystem<?> system, EntityRegistry entities, NodeSettings node, HttpSettings http) {
+      ActorSystem<?> system,
+      EntityRegistry entities,
+      List<View<?, ?>> declaredViews,
+      NodeSettings node,
+      HttpSettings http) {
     StarfishSharding sharding = StarfishSharding.init(system, entities);
+    Views views = Views.start(system, declaredViews);
     NodeMetrics.bind(system, entities.names());
     HealingTimeline.start(system, entities.names(), sharding::localShards);
     HealingTimeline timeline = HealingTimeline.get(system);
@@ -166,6 +194,7 @@ public final class StarfishNode {
             new EntityRoutes(sharding, http).route(),
             new EventRoutes(entities, journal, http, streams).route(),
             new StreamRoutes(entities, journal, http, streams).route(),
+            new ViewRoutes(views, http).route(),
             new ClusterRoutes(system, sharding::placement, timeline::events, http).route(),
             new SagaRoutes(sharding::pendingSagas, http).route(),
             new AdminRoutes(system, http, sharding::crash).route(),

@@ -170,6 +170,14 @@ public final class EntityEvents {
                     stored(e)));
   }
 
+  /**
+   * Whether a journal event is Starfish's marker of a deleted entity (readers of tagged events see
+   * it: a view removes the entity's row).
+   */
+  public static boolean isDeletion(Object event) {
+    return event instanceof EntityDeleted;
+  }
+
   private static String persistenceId(String type, String id) {
     return PersistenceId.of(type, id).id();
   }

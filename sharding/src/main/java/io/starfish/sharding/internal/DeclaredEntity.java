@@ -246,12 +246,12 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
   }
 
   /**
-   * A streamed type's own events carry its name as their tag (Starfish's records do not: streams
-   * show what the developer's entity did).
+   * A streamed type's own events carry its name as their tag, and so does its deletion marker (a
+   * view then removes the entity's row; streams leave it out). Idempotency records do not.
    */
   @Override
   public java.util.Set<String> tagsFor(CborSerializable event) {
-    return type.isStreamed() && !(event instanceof KeyRecorded) && !(event instanceof EntityDeleted)
+    return type.isStreamed() && !(event instanceof KeyRecorded)
         ? java.util.Set.of(type.name())
         : java.util.Set.of();
   }

@@ -3,6 +3,7 @@ package io.starfish.runtime.examples;
 import io.starfish.persistence.CborSerializable;
 import io.starfish.sharding.EntityType;
 import io.starfish.sharding.Outcome;
+import io.starfish.views.View;
 
 /**
  * A bank account: the balance never goes negative. Contract: docs/entities/account.md.
@@ -15,7 +16,16 @@ public final class Account {
   private Account() {}
 
   public static final EntityType<Command, Event, State> TYPE =
-      EntityType.of("account", Command.class, State.EMPTY, Account::onCommand, Account::onEvent);
+      EntityType.of("account", Command.class, State.EMPTY, Account::onCommand, Account::onEvent)
+          .streamed();
+
+  /**
+   * A view of every account's balance, ordered by it: {@code GET
+   * /api/v1/views/account-balances?min=0&max=100}. Its row is the account's state, kept by this
+   * file's own event handler.
+   */
+  public static final View<Event, State> BALANCES =
+      View.of("account-balances", TYPE, State.EMPTY, Account::onEvent).rangedBy(State::balance);
 
   // Commands: the JSON {"type":"deposit","amount":50} becomes new Deposit(50).
   public sealed interface Command permits Deposit, Withdraw {}

@@ -2,6 +2,8 @@ package io.starfish.runtime.examples;
 
 import io.starfish.runtime.StarfishNode;
 import io.starfish.sharding.EntityRegistry;
+import io.starfish.views.View;
+import java.util.List;
 
 /**
  * The example application: a Starfish node serving the shipped example entities. It is what {@code
@@ -14,9 +16,12 @@ public final class ExampleNode {
   public static final EntityRegistry ENTITIES =
       EntityRegistry.of(Account.TYPE, Counter.TYPE, Transfer.TYPE);
 
+  /** The views the example node keeps (their types' events are tagged: see application.conf). */
+  public static final List<View<?, ?>> VIEWS = List.of(Account.BALANCES, Transfer.BY_STATUS);
+
   private ExampleNode() {}
 
   public static void main(String[] args) {
-    StarfishNode.run(args, ENTITIES);
+    StarfishNode.run(args, ENTITIES, VIEWS);
   }
 }

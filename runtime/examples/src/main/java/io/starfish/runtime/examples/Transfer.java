@@ -7,6 +7,7 @@ import io.starfish.sharding.Outcome;
 import io.starfish.sharding.SagaStep;
 import io.starfish.sharding.SagaType;
 import io.starfish.sharding.StepResult;
+import io.starfish.views.View;
 import java.util.Optional;
 
 /**
@@ -24,10 +25,20 @@ public final class Transfer {
   private Transfer() {}
 
   public static final EntityType<Command, Event, State> ENTITY =
-      EntityType.of("transfer", Command.class, State.NEW, Transfer::onCommand, Transfer::onEvent);
+      EntityType.of("transfer", Command.class, State.NEW, Transfer::onCommand, Transfer::onEvent)
+          .streamed();
 
   public static final SagaType<Command, Event, State> TYPE =
       SagaType.of(ENTITY, Transfer::nextStep, Transfer::onStepResult);
+
+  /**
+   * Every transfer by status: {@code GET /api/v1/views/transfers-by-status?status=pending} lists
+   * the transfers still under way, including those whose saga is passivated. Its row is the
+   * transfer's state.
+   */
+  public static final View<Event, State> BY_STATUS =
+      View.of("transfers-by-status", ENTITY, State.NEW, Transfer::onEvent)
+          .groupedBy("status", State::status);
 
   // Commands: {"type":"start","from":"a-1","to":"a-2","amount":50}
   public sealed interface Command permits Start {}
