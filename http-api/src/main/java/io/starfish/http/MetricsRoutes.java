@@ -95,11 +95,22 @@ public final class MetricsRoutes extends AllDirectives {
     }
     switch (s[2]) {
       case "entities":
-        return s.length == 5 ? "/api/v1/entities/{type}/{id}" : "unmatched";
-      case "sagas":
-        return s.length == 5 && s[4].equals("pending")
-            ? "/api/v1/sagas/{type}/pending"
+        if (s.length == 5) {
+          return "/api/v1/entities/{type}/{id}";
+        }
+        if (s.length == 6 && s[5].equals("events")) {
+          return "/api/v1/entities/{type}/{id}/events";
+        }
+        return s.length == 7 && s[5].equals("events") && s[6].equals("stream")
+            ? "/api/v1/entities/{type}/{id}/events/stream"
             : "unmatched";
+      case "streams":
+        return s.length == 4 ? "/api/v1/streams/{type}" : "unmatched";
+      case "views":
+        if (s.length == 3) {
+          return "/api/v1/views";
+        }
+        return s.length == 4 ? "/api/v1/views/{view}" : "unmatched";
       case "cluster":
         if (s.length == 3) {
           return "/api/v1/cluster";

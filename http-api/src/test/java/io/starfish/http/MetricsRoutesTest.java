@@ -16,8 +16,16 @@ class MetricsRoutesTest {
         .isEqualTo("/api/v1/entities/{type}/{id}");
     assertThat(MetricsRoutes.routeOf("/api/v1/entities/counter/c:9"))
         .isEqualTo("/api/v1/entities/{type}/{id}");
-    assertThat(MetricsRoutes.routeOf("/api/v1/sagas/transfer/pending"))
-        .isEqualTo("/api/v1/sagas/{type}/pending");
+    assertThat(MetricsRoutes.routeOf("/api/v1/views/transfers-by-status"))
+        .isEqualTo("/api/v1/views/{view}");
+    assertThat(MetricsRoutes.routeOf("/api/v1/views")).isEqualTo("/api/v1/views");
+    assertThat(MetricsRoutes.routeOf("/api/v1/entities/account/a1/events"))
+        .isEqualTo("/api/v1/entities/{type}/{id}/events");
+    assertThat(MetricsRoutes.routeOf("/api/v1/entities/account/a1/events/stream"))
+        .isEqualTo("/api/v1/entities/{type}/{id}/events/stream");
+    assertThat(MetricsRoutes.routeOf("/api/v1/streams/account"))
+        .isEqualTo("/api/v1/streams/{type}");
+    assertThat(MetricsRoutes.routeOf("/api/v1/sagas/transfer/pending")).isEqualTo("unmatched");
     assertThat(MetricsRoutes.routeOf("/api/v1/cluster")).isEqualTo("/api/v1/cluster");
     assertThat(MetricsRoutes.routeOf("/api/v1/cluster/events")).isEqualTo("/api/v1/cluster/events");
     assertThat(MetricsRoutes.routeOf("/api/v1/admin/entities/account/a-1/crash"))

@@ -98,22 +98,12 @@ class ResponseBodiesTest {
   }
 
   @Test
-  void healthAndSagas() throws Exception {
+  void health() throws Exception {
     Map<String, String> checks = new LinkedHashMap<>();
     checks.put("member-up", "ok");
     checks.put("journal", "ok");
     assertThat(json(new HealthRoutes.Alive("alive"))).isEqualTo("{\"status\":\"alive\"}");
     assertThat(json(new HealthRoutes.Ready("ready", checks)))
         .isEqualTo("{\"status\":\"ready\",\"checks\":{\"member-up\":\"ok\",\"journal\":\"ok\"}}");
-    assertThat(
-            json(
-                new SagaRoutes.PendingList(
-                    "transfer",
-                    false,
-                    List.of(new SagaRoutes.Pending("t-1", 2, tree("{\"step\":1}"))),
-                    List.of("pekko://s@h:2"))))
-        .isEqualTo(
-            "{\"type\":\"transfer\",\"complete\":false,\"pending\":[{\"id\":\"t-1\",\"version\":2,"
-                + "\"state\":{\"step\":1}}],\"unanswered\":[\"pekko://s@h:2\"]}");
   }
 }

@@ -13,7 +13,6 @@ import io.starfish.http.HttpSettings;
 import io.starfish.http.MetricsRoutes;
 import io.starfish.http.OpenApiRoutes;
 import io.starfish.http.ReadinessCheck;
-import io.starfish.http.SagaRoutes;
 import io.starfish.http.StreamRoutes;
 import io.starfish.http.ViewRoutes;
 import io.starfish.observability.HealingTimeline;
@@ -196,7 +195,6 @@ public final class StarfishNode {
             new StreamRoutes(entities, journal, http, streams).route(),
             new ViewRoutes(views, http).route(),
             new ClusterRoutes(system, sharding::placement, timeline::events, http).route(),
-            new SagaRoutes(sharding::pendingSagas, http).route(),
             new AdminRoutes(system, http, sharding::crash).route(),
             new HealthRoutes(checks, http).route(),
             new MetricsRoutes(StarfishMetrics.get(system)).route(),

@@ -1,7 +1,5 @@
 package io.starfish.sharding;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.persistence.CborSerializable;
 import java.util.Objects;
 import java.util.Optional;
@@ -86,20 +84,6 @@ public final class SagaType<C, E extends CborSerializable, S extends CborSeriali
 
   public StepHandler<S, E> stepHandler() {
     return stepHandler;
-  }
-
-  /**
-   * Whether the saga {@code sagaId} still has a step to take, judged from its state as the HTTP API
-   * shows it (JSON); empty if the JSON is not this type's state.
-   */
-  public Optional<Boolean> isPending(String sagaId, JsonNode state) {
-    try {
-      @SuppressWarnings("unchecked")
-      S typed = (S) EntityJson.MAPPER.treeToValue(state, entity.initialState().getClass());
-      return Optional.of(nextStep.next(sagaId, typed).isPresent());
-    } catch (JsonProcessingException | IllegalArgumentException e) {
-      return Optional.empty();
-    }
   }
 
   @Override

@@ -7,7 +7,6 @@ import io.starfish.sharding.internal.CoordinatorsReady;
 import io.starfish.sharding.internal.EntityAsk;
 import io.starfish.sharding.internal.EntityGuard;
 import io.starfish.sharding.internal.EntityInstance;
-import io.starfish.sharding.internal.PendingSagaScan;
 import io.starfish.sharding.internal.SettledRegionAllocation;
 import io.starfish.sharding.internal.ShardQueries;
 import io.starfish.supervision.SupervisionSettings;
@@ -47,7 +46,6 @@ public final class StarfishSharding implements EntityGateway {
   private final Map<String, EntityTypeKey<EntityMessage>> keys = new ConcurrentHashMap<>();
   private final EntityAsk asks;
   private final ShardQueries shards;
-  private final PendingSagaScan pendingSagas;
   private final CoordinatorsReady coordinatorsReady;
   private volatile boolean started;
 
@@ -57,7 +55,6 @@ public final class StarfishSharding implements EntityGateway {
     this.registry = registry;
     this.asks = new EntityAsk(system);
     this.shards = new ShardQueries(system, registry.names(), keys::get);
-    this.pendingSagas = new PendingSagaScan(shards, this);
     this.numberOfShards =
         system.settings().config().getInt("pekko.cluster.sharding.number-of-shards");
     this.coordinatorsReady =
@@ -182,17 +179,6 @@ public final class StarfishSharding implements EntityGateway {
    */
   public CompletionStage<Map<String, Map<String, Set<String>>>> localShards(Duration timeout) {
     return shards.localShards(timeout);
-  }
-
-  /**
-   * The sagas of {@code type} that are still pending, cluster-wide; empty if {@code type} is not a
-   * registered saga type. Asks every running saga of the type for its state.
-   */
-  public CompletionStage<Optional<PendingSagas>> pendingSagas(String type, Duration timeout) {
-    if (!(registry.find(type).orElse(null) instanceof SagaType<?, ?, ?> saga)) {
-      return CompletableFuture.completedFuture(Optional.empty());
-    }
-    return pendingSagas.scan(saga, timeout).thenApply(Optional::of);
   }
 
   /** True once every type's shard region has been started on this node. */

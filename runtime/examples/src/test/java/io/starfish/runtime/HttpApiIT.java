@@ -40,7 +40,8 @@ class HttpApiIT {
           "GET /api/v1/cluster",
           "GET /api/v1/cluster/shards",
           "GET /api/v1/cluster/events",
-          "GET /api/v1/sagas/{type}/pending",
+          "GET /api/v1/views",
+          "GET /api/v1/views/{view}",
           "POST /api/v1/admin/leave",
           "POST /api/v1/admin/entities/{type}/{id}/crash",
           "GET /metrics",
@@ -81,10 +82,10 @@ class HttpApiIT {
           "GET " + ENTITY + "/events",
           HttpRequest.newBuilder(node.uri(account + "/events?limit=10")).build());
       // The 200 of a stream never ends (EventHistoryIT reads it); the documented 400 does.
-      // the examples' types are not streamed: the documented 404 (TypeStreamIT reads a stream)
+      // counter is not streamed: the documented 404 (TypeStreamIT reads a stream)
       samples.put(
           "GET /api/v1/streams/{type}",
-          HttpRequest.newBuilder(node.uri("/api/v1/streams/account")).build());
+          HttpRequest.newBuilder(node.uri("/api/v1/streams/counter")).build());
       samples.put(
           "GET " + ENTITY + "/events/stream",
           HttpRequest.newBuilder(node.uri(account + "/events/stream"))
@@ -106,9 +107,11 @@ class HttpApiIT {
               .build());
       samples.put("GET /metrics", HttpRequest.newBuilder(node.uri("/metrics")).build());
       samples.put("GET /", HttpRequest.newBuilder(node.uri("/")).build());
+      samples.put("GET /api/v1/views", HttpRequest.newBuilder(node.uri("/api/v1/views")).build());
       samples.put(
-          "GET /api/v1/sagas/{type}/pending",
-          HttpRequest.newBuilder(node.uri("/api/v1/sagas/transfer/pending")).build());
+          "GET /api/v1/views/{view}",
+          HttpRequest.newBuilder(node.uri("/api/v1/views/transfers-by-status?status=pending"))
+              .build());
       // without the token: a 401, so that the node does not actually leave
       samples.put(
           "POST /api/v1/admin/leave",

@@ -65,7 +65,12 @@ public final class TestNode implements AutoCloseable {
             overrides.withFallback(ConfigFactory.parseResources("application.conf")));
     ActorSystem<Void> system = ActorSystem.create(Behaviors.empty(), "starfish", config);
     StarfishNode.Running running =
-        StarfishNode.init(system, entities).toCompletableFuture().get(30, TimeUnit.SECONDS);
+        StarfishNode.init(
+                system,
+                entities,
+                entities == ExampleNode.ENTITIES ? ExampleNode.VIEWS : java.util.List.of())
+            .toCompletableFuture()
+            .get(30, TimeUnit.SECONDS);
     TestNode node = new TestNode(running);
     Awaitility.await("node ready")
         .atMost(60, TimeUnit.SECONDS)

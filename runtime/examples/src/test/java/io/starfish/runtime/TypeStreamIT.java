@@ -47,7 +47,7 @@ class TypeStreamIT {
   @Test
   void everyEventOfEveryStreamedEntityOnceAndResumedAfterAnId() throws Exception {
     EntityRegistry registry =
-        EntityRegistry.of(Account.TYPE.streamed(), Counter.TYPE, Transfer.TYPE);
+        ExampleNode.ENTITIES;
     try (TestNode node = TestNode.start(config(), registry)) {
       for (int round = 1; round <= 2; round++) {
         for (String id : List.of("ts-1", "ts-2", "ts-3")) {

@@ -27,12 +27,12 @@ final class ViewHandler<E extends CborSerializable, R> extends Handler<EventEnve
   record Meters(Timer lag, Counter applied, Counter duplicates) {}
 
   private final View<E, R> view;
-  private final ViewTables tables;
+  private final RowStore tables;
   private final Meters meters;
   private final Clock clock;
   private final String idPrefix;
 
-  ViewHandler(View<E, R> view, ViewTables tables, Meters meters, Clock clock) {
+  ViewHandler(View<E, R> view, RowStore tables, Meters meters, Clock clock) {
     this.view = view;
     this.tables = tables;
     this.meters = meters;
@@ -78,7 +78,7 @@ final class ViewHandler<E extends CborSerializable, R> extends Handler<EventEnve
             });
   }
 
-  private R next(Optional<ViewTables.StoredRow> stored, Object event) {
+  private R next(Optional<RowStore.StoredRow> stored, Object event) {
     if (EntityEvents.isDeletion(event)) {
       return null;
     }

@@ -30,13 +30,10 @@ import org.apache.pekko.stream.connectors.cassandra.javadsl.CassandraSession;
  * Both are written by one logged batch, so a row is never listed twice nor lost between them. Only
  * the one projection instance of a view writes its rows.
  */
-final class ViewTables {
+final class ViewTables implements RowStore {
 
   /** Reads and writes at QUORUM, idempotent: pekko-projection-cassandra's own profile. */
   static final String PROFILE = "pekko-projection-cassandra-profile";
-
-  /** An entity's row as stored: where it is listed, the last event applied, the JSON (or null). */
-  record StoredRow(String group, long rank, long seqNr, String json) {}
 
   /** A listed row. */
   record ListedRow(String id, long rank, String json) {}
@@ -120,7 +117,8 @@ final class ViewTables {
     return done;
   }
 
-  CompletionStage<Optional<StoredRow>> current(String view, String id) {
+  @Override
+  public CompletionStage<Optional<StoredRow>> current(String view, String id) {
     return selectById
         .get()
         .thenCompose(ps -> session.selectOne(profiled(ps.bind(view, id))))
@@ -135,11 +133,8 @@ final class ViewTables {
                             r.getString("row_json"))));
   }
 
-  /**
-   * Replaces an entity's row: unlists the old one when it moves or goes, lists the new one (unless
-   * {@code json} is null), and records {@code seqNr} as the last event applied.
-   */
-  CompletionStage<Done> write(
+  @Override
+  public CompletionStage<Done> write(
       String view,
       String id,
       Optional<StoredRow> old,
