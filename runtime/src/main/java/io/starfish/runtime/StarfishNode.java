@@ -82,7 +82,7 @@ public final class StarfishNode {
    */
   public static void run(String[] args, EntityRegistry entities, List<View<?, ?>> views) {
     if (args.length == 1 && args[0].equals("schema")) {
-      SchemaCommand.print();
+      SchemaCommand.print(!views.isEmpty());
       return;
     }
     if (args.length > 0) {

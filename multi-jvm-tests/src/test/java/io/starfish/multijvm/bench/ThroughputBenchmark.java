@@ -49,9 +49,10 @@ import java.util.stream.Collectors;
  * <p>Run: {@code ./mvnw -B -pl multi-jvm-tests -am -Pbench -DskipTests verify
  * -Dbench.args="throughput"} (options: {@code --levels 4,16,64 --seconds 20 --systems
  * starfish,plain-pekko,raw-cassandra --warm-up 90 --hot on} (--hot: also one hot entity under every
- * connection, workload "counter-hot"); also {@code starfish-unfenced}: Starfish with the plugin's
- * unfenced journal, for the cost of fencing). Writes {@code target/bench/throughput.json} and
- * {@code throughput.md}.
+ * connection, workload "counter-hot"); also {@code starfish-untagged}: Starfish with events-by-tag
+ * off (the cost of tagging; the lag of the account-balances view is reported for "starfish"); also
+ * {@code starfish-unfenced}: Starfish with the plugin's unfenced journal, for the cost of fencing).
+ * Writes {@code target/bench/throughput.json} and {@code throughput.md}.
  */
 public final class ThroughputBenchmark {
 
@@ -140,6 +141,17 @@ public final class ThroughputBenchmark {
                   script,
                   results,
                   rss);
+          case "starfish-untagged" ->
+              // Starfish with events-by-tag off: account (streamed, feeding a view) is then
+              // written once per event instead of twice. What tagging costs.
+              starfish(
+                  "starfish-untagged",
+                  Map.of("STARFISH_EVENTS_BY_TAG", "off"),
+                  levels,
+                  seconds,
+                  script,
+                  results,
+                  rss);
           case "plain-pekko" -> plainPekko(levels, seconds, script, results, rss);
           case "raw-cassandra" -> rawCassandra(levels, seconds, results);
           default -> throw new IllegalArgumentException("unknown system " + system);
@@ -200,11 +212,68 @@ public final class ThroughputBenchmark {
             seconds,
             results);
       }
+      if (!environment.containsKey("STARFISH_EVENTS_BY_TAG")) {
+        viewLags.add(viewLag(name, cluster, "account-balances"));
+        say(viewLags.get(viewLags.size() - 1).toString());
+      }
       for (ForkedCluster.Node node : cluster.nodes()) {
         rss.add(rssOf(name, "node " + node.index, node.pid(), HEAP_MB));
       }
       rss.add(rssOf(name, "Cassandra", TestCassandra.instance().pid(), -1));
     }
+  }
+
+  /** The lag of one view over the whole run (its histogram, summed over the nodes). */
+  record ViewLag(String system, String view, long events, String p50, String p99, double meanS) {}
+
+  private static final List<ViewLag> viewLags = new ArrayList<>();
+
+  private static ViewLag viewLag(String system, ForkedCluster cluster, String view)
+      throws IOException {
+    java.util.TreeMap<Double, Double> buckets = new java.util.TreeMap<>();
+    double count = 0;
+    double sum = 0;
+    String label = "view=\"" + view + "\"";
+    for (ForkedCluster.Node node : cluster.nodes()) {
+      for (String line : cluster.get(node, "/metrics", Duration.ofSeconds(10)).body().split("\n")) {
+        if (!line.contains(label)) {
+          continue;
+        }
+        double value = Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+        if (line.startsWith("starfish_view_lag_seconds_bucket")) {
+          String le = line.replaceAll(".*le=\"([^\"]+)\".*", "$1");
+          buckets.merge(
+              le.equals("+Inf") ? Double.POSITIVE_INFINITY : Double.parseDouble(le),
+              value,
+              Double::sum);
+        } else if (line.startsWith("starfish_view_lag_seconds_count")) {
+          count += value;
+        } else if (line.startsWith("starfish_view_lag_seconds_sum")) {
+          sum += value;
+        }
+      }
+    }
+    return new ViewLag(
+        system,
+        view,
+        (long) count,
+        quantile(buckets, count, 0.5),
+        quantile(buckets, count, 0.99),
+        count > 0 ? sum / count : 0);
+  }
+
+  /** The bucket bound under which a fraction {@code q} of the observations fall ("≤ 2.0 s"). */
+  private static String quantile(
+      java.util.TreeMap<Double, Double> buckets, double count, double q) {
+    if (count == 0) {
+      return "n/a";
+    }
+    for (Map.Entry<Double, Double> bucket : buckets.entrySet()) {
+      if (bucket.getValue() >= q * count) {
+        return bucket.getKey().isInfinite() ? "> 120 s" : "≤ " + bucket.getKey() + " s";
+      }
+    }
+    return "n/a";
   }
 
   private static void plainPekko(
@@ -683,6 +752,33 @@ public final class ThroughputBenchmark {
                   rate(results, "starfish", workload, level)
                       / rate(results, "starfish-unfenced", workload, level)));
         }
+      }
+    }
+    if (results.stream().anyMatch(r -> r.system().equals("starfish-untagged"))) {
+      md.append(
+              "\n| concurrency | workload | tagged / untagged Starfish (cost of tagging;"
+                  + " account is tagged, counter is not) |\n")
+          .append("|---|---|---|\n");
+      for (String workload : List.of("counter", "account")) {
+        for (int level : levels) {
+          md.append(
+              String.format(
+                  "| %d | %s | %.2f |%n",
+                  level,
+                  workload,
+                  rate(results, "starfish", workload, level)
+                      / rate(results, "starfish-untagged", workload, level)));
+        }
+      }
+    }
+    if (!viewLags.isEmpty()) {
+      md.append("\n| system | view | events applied | lag p50 | lag p99 | lag mean s |\n")
+          .append("|---|---|---|---|---|---|\n");
+      for (ViewLag lag : viewLags) {
+        md.append(
+            String.format(
+                "| %s | %s | %d | %s | %s | %.2f |%n",
+                lag.system(), lag.view(), lag.events(), lag.p50(), lag.p99(), lag.meanS()));
       }
     }
     md.append("\n| system | process | pid | RSS MiB | heap max MiB |\n|---|---|---|---|---|\n");

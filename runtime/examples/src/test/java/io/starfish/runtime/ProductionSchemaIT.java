@@ -11,6 +11,7 @@ import io.starfish.persistence.testing.TestCassandra;
 import io.starfish.persistence.testing.TestTools;
 import io.starfish.runtime.internal.CassandraConfig;
 import io.starfish.sharding.EntityJson;
+import io.starfish.views.Views;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.util.List;
@@ -97,7 +98,10 @@ class ProductionSchemaIT {
                 .withFallback(ConfigFactory.load()));
     ActorSystem system = ActorSystem.create("ProductionSchemaIT", config);
     try {
-      return CassandraSchema.statements(system);
+      // the example application declares views: the command prints their tables too
+      List<String> all = new java.util.ArrayList<>(CassandraSchema.statements(system));
+      all.addAll(Views.schemaStatements(config));
+      return all;
     } finally {
       TestKit.shutdownActorSystem(system);
     }

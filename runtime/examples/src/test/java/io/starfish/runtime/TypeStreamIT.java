@@ -6,9 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.http.testing.EventStreamClient;
 import io.starfish.http.testing.EventStreamClient.Message;
 import io.starfish.persistence.testing.TestCassandra;
-import io.starfish.runtime.examples.Account;
-import io.starfish.runtime.examples.Counter;
-import io.starfish.runtime.examples.Transfer;
+import io.starfish.runtime.examples.ExampleNode;
 import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.EntityRegistry;
 import java.net.http.HttpRequest;
@@ -41,13 +39,14 @@ class TypeStreamIT {
         + "pekko.persistence.cassandra.events-by-tag.first-time-bucket = \""
         + yesterday
         + "\"\n"
-        + "pekko.persistence.cassandra.events-by-tag.eventual-consistency-delay = 1s\n";
+        + "pekko.persistence.cassandra.events-by-tag.eventual-consistency-delay = 1s\n"
+        // its own keyspace: the other tests' accounts (also tagged) are not in this stream
+        + "pekko.persistence.cassandra.journal.keyspace = starfish_type_stream\n";
   }
 
   @Test
   void everyEventOfEveryStreamedEntityOnceAndResumedAfterAnId() throws Exception {
-    EntityRegistry registry =
-        ExampleNode.ENTITIES;
+    EntityRegistry registry = ExampleNode.ENTITIES;
     try (TestNode node = TestNode.start(config(), registry)) {
       for (int round = 1; round <= 2; round++) {
         for (String id : List.of("ts-1", "ts-2", "ts-3")) {

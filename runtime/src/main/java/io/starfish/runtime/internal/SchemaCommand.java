@@ -3,6 +3,7 @@ package io.starfish.runtime.internal;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.starfish.persistence.CassandraSchema;
+import io.starfish.views.Views;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -14,7 +15,11 @@ public final class SchemaCommand {
 
   private SchemaCommand() {}
 
-  public static void print() {
+  /**
+   * Prints the schema; with {@code views}, also the tables of views ({@link
+   * io.starfish.views.Views#schemaStatements}).
+   */
+  public static void print(boolean views) {
     // Standard output carries only the CQL (for cqlsh -f); the actor system logs nothing.
     ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger(Logger.ROOT_LOGGER_NAME))
         .setLevel(ch.qos.logback.classic.Level.ERROR);
@@ -35,6 +40,11 @@ public final class SchemaCommand {
                 .withFallback(config));
     try {
       System.out.print(CassandraSchema.script(system));
+      if (views) {
+        for (String statement : Views.schemaStatements(config)) {
+          System.out.print("\n" + statement + ";\n");
+        }
+      }
       System.out.flush();
     } finally {
       system.terminate();

@@ -195,6 +195,15 @@ public final class Views {
             .withStatusObserver(new RunningObserver(view.name(), meters.running())));
   }
 
+  /**
+   * The CQL that creates the views' tables and the projection offset tables, for {@code config}
+   * (their keyspace must exist: the journal's by default). Part of {@code bin/starfish-node schema}
+   * for an application that declares views.
+   */
+  public static List<String> schemaStatements(com.typesafe.config.Config config) {
+    return ViewTables.createStatements(ViewSettings.create(config));
+  }
+
   /** The declared views, by name. */
   public Optional<View<?, ?>> find(String name) {
     return Optional.ofNullable(byName.get(name));
