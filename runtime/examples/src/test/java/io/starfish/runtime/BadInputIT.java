@@ -147,7 +147,48 @@ class BadInputIT {
         new Case("DELETE", "/api/v1/entities/transfer/t1", null, null, 405, "method-not-allowed"),
         new Case("DELETE", "/api/v1/entities/account/a%20b", null, null, 400, "invalid-id"),
         new Case("DELETE", "/api/v1/entities/nope/x", null, null, 404, "unknown-entity-type"),
-        new Case("GET", "/api/v2/entities/account/a1", null, null, 404, "not-found"));
+        new Case("GET", "/api/v2/entities/account/a1", null, null, 404, "not-found"),
+        // views: unknown view, missing or unknown parameters, numbers that are not, foreign cursors
+        new Case("GET", "/api/v1/views/nope", null, null, 404, "view-not-found"),
+        new Case("GET", "/api/v1/views/transfers-by-status", null, null, 400, "invalid-query"),
+        new Case(
+            "GET", "/api/v1/views/transfers-by-status?status=", null, null, 400, "invalid-query"),
+        new Case(
+            "GET",
+            "/api/v1/views/transfers-by-status?status=pending&min=1",
+            null,
+            null,
+            400,
+            "invalid-query"),
+        new Case("GET", "/api/v1/views/account-balances?min=x", null, null, 400, "invalid-query"),
+        new Case(
+            "GET", "/api/v1/views/account-balances?min=5&max=4", null, null, 400, "invalid-query"),
+        new Case(
+            "GET",
+            "/api/v1/views/account-balances?max=99999999999999999999",
+            null,
+            null,
+            400,
+            "invalid-query"),
+        new Case("GET", "/api/v1/views/account-balances?limit=0", null, null, 400, "invalid-query"),
+        new Case(
+            "GET", "/api/v1/views/account-balances?limit=1001", null, null, 400, "invalid-query"),
+        new Case(
+            "GET",
+            "/api/v1/views/account-balances?cursor=bm9wZQ",
+            null,
+            null,
+            400,
+            "invalid-query"),
+        new Case(
+            "GET",
+            "/api/v1/views/account-balances?cursor=%21%21",
+            null,
+            null,
+            400,
+            "invalid-query"),
+        new Case("GET", "/api/v1/views/account-balances?sort=id", null, null, 400, "invalid-query"),
+        new Case("POST", "/api/v1/views/account-balances", json, "{}", 405, "method-not-allowed"));
   }
 
   /**
