@@ -96,11 +96,6 @@ public final class ViewRoutes extends AllDirectives {
     } catch (IllegalArgumentException e) {
       return problem(invalidQuery(e.getMessage()), instance);
     }
-    if (views.unavailable().isPresent()) {
-      return problem(
-          Problem.unavailable("views do not run on this node: " + views.unavailable().get()),
-          instance);
-    }
     try {
       return completeWithFuture(
           views
@@ -109,6 +104,9 @@ public final class ViewRoutes extends AllDirectives {
               .exceptionally(failure -> storageUnavailable(view, instance, failure)));
     } catch (IllegalArgumentException e) {
       return problem(invalidQuery(e.getMessage()), instance);
+    } catch (IllegalStateException e) { // validated, but views do not run here
+      return problem(
+          Problem.unavailable("views do not run on this node: " + e.getMessage()), instance);
     }
   }
 

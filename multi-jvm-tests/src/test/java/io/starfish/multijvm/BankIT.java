@@ -96,7 +96,10 @@ class BankIT {
   }
 
   private void run(String scenario, String faultDescription, Runnable fault) throws Exception {
-    cluster = new ForkedCluster("bank-" + scenario, 3, ForkedCluster.chaosEnvironment(), 256);
+    // events tagged: the views are checked against the journal
+    Map<String, String> environment = new HashMap<>(ForkedCluster.chaosEnvironment());
+    environment.put("STARFISH_EVENTS_BY_TAG", "on");
+    cluster = new ForkedCluster("bank-" + scenario, 3, environment, 256);
     cluster.start(START_TIMEOUT);
     String prefix = InvariantChecker.uniquePrefix("bank-" + scenario);
     List<String> accounts = IntStream.range(0, ACCOUNTS).mapToObj(i -> prefix + "a" + i).toList();

@@ -47,7 +47,17 @@ class FencedJournalIT {
   record Total(long events, long sum) {}
 
   static Behavior<Command> entity(PersistenceId id) {
+    return entity(id, java.util.Set.of());
+  }
+
+  /** The entity, each of its events tagged with {@code tags}. */
+  static Behavior<Command> entity(PersistenceId id, java.util.Set<String> tags) {
     return new EventSourcedBehavior<Command, Added, Total>(id) {
+      @Override
+      public java.util.Set<String> tagsFor(Added event) {
+        return tags;
+      }
+
       @Override
       public Total emptyState() {
         return new Total(0, 0);
@@ -89,8 +99,14 @@ class FencedJournalIT {
   }
 
   private Config config(int partitionSize) {
+    return config(partitionSize, "");
+  }
+
+  private Config config(int partitionSize, String extra) {
     return ConfigFactory.parseString(
-            "pekko.persistence.cassandra.journal.keyspace = "
+            extra
+                + "\n"
+                + "pekko.persistence.cassandra.journal.keyspace = "
                 + keyspace
                 + "\npekko.persistence.cassandra.journal.target-partition-size = "
                 + partitionSize
@@ -147,6 +163,52 @@ class FencedJournalIT {
     again.tell(new Add(1000, repliesB.getRef()));
     assertThat(repliesB.receiveMessage(timeout)).isEqualTo(3L);
     assertThat(rows(id)).extracting(r -> r.getLong("sequence_nr")).containsExactly(1L, 2L, 3L);
+  }
+
+  /**
+   * With tagging on, a refused write of a stale incarnation never reaches the tag table: readers by
+   * tag (type streams, views) see each stored event once and never the one that was refused.
+   */
+  @Test
+  void aRefusedTaggedWriteNeverReachesTheTagTable() throws Exception {
+    String tagging = "pekko.persistence.cassandra.events-by-tag.enabled = on";
+    nodeA = ActorTestKit.create("fence-tag-a", config(500_000, tagging));
+    nodeB = ActorTestKit.create("fence-tag-b", config(500_000, tagging));
+    PersistenceId id = PersistenceId.of("fenced", "t1");
+    java.util.Set<String> tag = java.util.Set.of("fenced-" + keyspace);
+    TestProbe<Long> repliesA = nodeA.createTestProbe();
+    TestProbe<Long> repliesB = nodeB.createTestProbe();
+    Duration timeout = Duration.ofSeconds(20);
+
+    ActorRef<Command> onA = nodeA.spawn(entity(id, tag));
+    onA.tell(new Add(1, repliesA.getRef()));
+    assertThat(repliesA.receiveMessage(timeout)).isEqualTo(1L);
+    ActorRef<Command> onB = nodeB.spawn(entity(id, tag));
+    onB.tell(new Read(repliesB.getRef()));
+    assertThat(repliesB.receiveMessage(timeout)).isEqualTo(1L);
+    onA.tell(new Add(10, repliesA.getRef()));
+    assertThat(repliesA.receiveMessage(timeout)).isEqualTo(2L);
+
+    // B's "event 2" is refused by the fence: B stops, and its event must not be tagged.
+    TestProbe<Void> deaths = nodeB.createTestProbe();
+    onB.tell(new Add(100, repliesB.getRef()));
+    deaths.expectTerminated(onB, timeout);
+
+    ActorRef<Command> again = nodeB.spawn(entity(id, tag));
+    again.tell(new Add(1000, repliesB.getRef()));
+    assertThat(repliesB.receiveMessage(timeout)).isEqualTo(3L);
+
+    // A persist is answered once its tag rows are written: the table holds exactly events 1-3,
+    // each at the time UUID of its messages row (none from B's refused write).
+    List<Row> messages = rows(id);
+    List<Row> tagged = tagRows(tag.iterator().next());
+    assertThat(tagged)
+        .extracting(r -> r.getString("persistence_id") + "#" + r.getLong("sequence_nr"))
+        .containsExactlyInAnyOrder(id.id() + "#1", id.id() + "#2", id.id() + "#3");
+    assertThat(tagged)
+        .extracting(r -> r.getUuid("timestamp"))
+        .containsExactlyInAnyOrderElementsOf(
+            messages.stream().map(r -> r.getUuid("timestamp")).toList());
   }
 
   @Test
@@ -236,6 +298,22 @@ class FencedJournalIT {
     return rows(id, 0);
   }
 
+  /** Every row of the tag table for {@code tag}, across its time buckets (a scan: tests only). */
+  private List<Row> tagRows(String tag) {
+    try (CqlSession cql =
+        CqlSession.builder()
+            .addContactPoint(new InetSocketAddress("127.0.0.1", TestCassandra.instance().cqlPort()))
+            .withLocalDatacenter("datacenter1")
+            .build()) {
+      return cql.execute(
+              "SELECT persistence_id, sequence_nr, timestamp FROM "
+                  + keyspace
+                  + ".tag_views WHERE tag_name = ? ALLOW FILTERING",
+              tag)
+          .all();
+    }
+  }
+
   private List<Row> rows(PersistenceId id, long partition) {
     try (CqlSession cql =
         CqlSession.builder()
@@ -243,7 +321,7 @@ class FencedJournalIT {
             .withLocalDatacenter("datacenter1")
             .build()) {
       return cql.execute(
-              "SELECT sequence_nr, writer_uuid FROM "
+              "SELECT sequence_nr, writer_uuid, timestamp FROM "
                   + keyspace
                   + ".messages WHERE persistence_id = ? AND partition_nr = ?",
               id.id(),

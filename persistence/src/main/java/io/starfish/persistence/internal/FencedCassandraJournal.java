@@ -69,7 +69,8 @@ import scala.util.Try;
  *
  * <p>Reads (replay, highest sequence number) are the plugin's own; they ignore the new column.
  * Tagged events: with events-by-tag on, the tags go into the row and, once the write is applied, to
- * the plugin's tag writers ({@link TagHandOff}); recovery's tag repair is the plugin's own.
+ * the plugin's tag writers ({@link TagHandOff}); recovery's tag repair is the plugin's own. With it
+ * off, tags still go into the row and nowhere else.
  */
 public final class FencedCassandraJournal extends CassandraJournal {
 
@@ -393,15 +394,9 @@ public final class FencedCassandraJournal extends CassandraJournal {
     Set<String> eventTags = Set.of();
     if (payload instanceof Tagged tagged) {
       eventTags = CollectionConverters.asJava(tagged.tags());
+      // With events-by-tag off the tags still go into the row (nothing reads them until it is
+      // turned on; then each entity's next recovery writes its missing tag rows), but no further.
       payload = tagged.payload();
-      if (!eventTags.isEmpty() && !tags.enabled()) {
-        throw new IllegalArgumentException(
-            "event of "
-                + persistenceId
-                + " tagged "
-                + eventTags
-                + ", but events-by-tag is off (pekko.persistence.cassandra.events-by-tag.enabled)");
-      }
     }
     if (event.metadata().isDefined()) {
       throw new IllegalArgumentException("the fenced journal does not store event metadata");

@@ -61,7 +61,10 @@ class HttpApiIT {
 
   @Test
   void theOpenApiDocumentDescribesEveryRouteAndTheAnswersTheNodeGives() throws Exception {
-    try (TestNode node = TestNode.start("starfish.http.admin-token = \"adm1n\"")) {
+    try (TestNode node =
+        TestNode.start(
+            "starfish.http.admin-token = \"adm1n\"\n"
+                + "pekko.persistence.cassandra.events-by-tag.enabled = on")) {
       HttpResponse<String> served = node.get("/api/v1/openapi.json");
       assertThat(served.statusCode()).isEqualTo(200);
       JsonNode document = EntityJson.MAPPER.readTree(served.body());

@@ -226,9 +226,6 @@ public final class Views {
    * @throws IllegalStateException when views are not running on this node ({@link #unavailable})
    */
   public CompletionStage<Page> query(View<?, ?> view, Query query) {
-    if (unavailable.isPresent() || tables == null) {
-      throw new IllegalStateException(unavailable.orElse("no views are declared"));
-    }
     Optional<String> parameter = view.groupParameter();
     if (parameter.isPresent() && query.group().isEmpty()) {
       throw new IllegalArgumentException(
@@ -258,6 +255,9 @@ public final class Views {
           "limit must be between 1 and " + settings.maxPage() + ", was " + limit);
     }
     Optional<ViewTables.Cursor> after = query.cursor().map(ViewTables.Cursor::decode);
+    if (unavailable.isPresent() || tables == null) {
+      throw new IllegalStateException(unavailable.orElse("no views are declared"));
+    }
     int pageSize = (int) limit;
     return tables
         .list(view.name(), query.group().orElse(""), min, max, after, pageSize + 1)

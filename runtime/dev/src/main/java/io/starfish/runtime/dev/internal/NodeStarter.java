@@ -29,6 +29,9 @@ public record NodeStarter(
     Map<String, String> env =
         new HashMap<>(NodeProcess.bootstrapEnvironment(ports.management(), bootstrapContactPoints));
     env.put("STARFISH_ADMIN_TOKEN", adminToken);
+    // The dev cluster shows the example views and type streams: tag their types' events (off by
+    // default in the example application; STARFISH_EVENTS_BY_TAG=off in the shell turns it off).
+    env.put("STARFISH_EVENTS_BY_TAG", System.getenv().getOrDefault("STARFISH_EVENTS_BY_TAG", "on"));
     // Every event on min(C, 3) Cassandra nodes: a ring of three or more survives losing one.
     env.put("STARFISH_CASSANDRA_REPLICATION_FACTOR", Integer.toString(Math.min(cassandraNodes, 3)));
     NodeProcess node =
