@@ -209,7 +209,9 @@ class PartitionSuiteIT extends FaultScenarios {
     Node b = cluster.node(3);
     long fault = System.nanoTime();
     faultNanos = fault;
-    long end = fault + Duration.ofSeconds(60).toNanos();
+    // 45 s: three times the split-brain resolver's down-all-when-unstable (15 s), so that a
+    // resolver that downs everything on lasting instability would have done it.
+    long end = fault + Duration.ofSeconds(45).toNanos();
     Duration period = Duration.ofSeconds(3);
     boolean cut = false;
     int flips = 0;

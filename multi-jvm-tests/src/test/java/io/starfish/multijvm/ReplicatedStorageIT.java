@@ -115,12 +115,12 @@ class ReplicatedStorageIT extends FaultScenarios {
     System.out.printf(
         "[cassandra-ring] wiped node back after %.1f s; %s%n",
         (System.nanoTime() - wiped) / 1e9, ringRss());
-    awaitAcknowledged(200);
+    awaitAcknowledged(100);
     // 2. One Cassandra node crashes: a quorum is left, so nothing may fail or go unready.
     long oneDown = System.nanoTime();
     faultNanos = oneDown;
     ring.kill(2);
-    awaitAcknowledged(200);
+    awaitAcknowledged(150);
     long oneDownEnd = System.nanoTime();
     System.out.println("[cassandra-ring] one node down; " + ringRss());
     assertThat(failuresBetween(oneDown, oneDownEnd))
@@ -162,7 +162,7 @@ class ReplicatedStorageIT extends FaultScenarios {
     // checkers below read at QUORUM from the two.)
     ring.start(2);
     Duration resumed = awaitFullService(accounts, twoDown);
-    awaitAcknowledged(100);
+    awaitAcknowledged(50);
     System.out.printf(
         "[cassandra-ring] two nodes down, one back: full service %.1f s after the second"
             + " crash%n",

@@ -235,7 +235,10 @@ public final class EmbeddedCassandra implements AutoCloseable {
 
     Path yaml = CassandraConfigFiles.write(dir, settings);
     Path logFile = dir.resolve("logs").resolve("cassandra.out");
-    List<String> command = CassandraCommand.of(dir, yaml, settings);
+    // Class-data sharing when the launcher asks for it: see ClassDataArchive.
+    ClassDataArchive.Launch classData =
+        ClassDataArchive.nextLaunch("cassandra", CassandraClassPath.get());
+    List<String> command = CassandraCommand.of(dir, yaml, settings, classData);
     progress.accept(
         "starting Cassandra "
             + version()
@@ -250,6 +253,7 @@ public final class EmbeddedCassandra implements AutoCloseable {
             + ")");
     long startedAt = System.nanoTime();
     CassandraProcess process = CassandraProcess.launch(command, dir, logFile);
+    classData.started().accept(process.process());
     EmbeddedCassandra cassandra = null;
     try {
       CqlPortWait.await(process, settings, logFile, startedAt);

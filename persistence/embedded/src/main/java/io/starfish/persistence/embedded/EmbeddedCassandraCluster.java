@@ -25,6 +25,9 @@ import java.util.stream.Stream;
  */
 public final class EmbeddedCassandraCluster implements AutoCloseable {
 
+  /** Starts of a node replacing itself before {@link #wipeAndReplace} gives up. */
+  private static final int REPLACE_ATTEMPTS = 3;
+
   private final List<EmbeddedCassandra.Settings> settings;
   private final EmbeddedCassandra[] nodes;
 
@@ -150,14 +153,41 @@ public final class EmbeddedCassandraCluster implements AutoCloseable {
     // Cassandra refuses to replace a node that the ring still sees alive (the replacement's
     // gossip with the seeds fails), as after a real disk loss the others notice first.
     awaitSeenDown(node, downLine, downLinesBefore);
+    for (int attempt = 1; ; attempt++) {
+      wipe(node);
+      node.progress().accept("data of " + node.host() + " wiped; it replaces itself");
+      try {
+        EmbeddedCassandra replaced =
+            EmbeddedCassandra.start(node.withRing(node.ring().replacingItself()));
+        nodes[index - 1] = replaced;
+        return replaced;
+      } catch (CassandraStartException e) {
+        // A replacement first hears the ring's view of itself from a seed (a gossip shadow
+        // round). On a box loaded with the other nodes that round has timed out ("Unable to
+        // contact any seeds", CI 2026-12-01 and 12-02) although the seed was up; an operator
+        // starts the replacement again, on a clean disk, and so do we, twice at most.
+        if (attempt == REPLACE_ATTEMPTS) {
+          throw e;
+        }
+        node.progress()
+            .accept(
+                "replacement of "
+                    + node.host()
+                    + " failed (attempt "
+                    + attempt
+                    + " of "
+                    + REPLACE_ATTEMPTS
+                    + "): "
+                    + e.getMessage().lines().limit(2).reduce((a, b) -> a + " " + b).orElse("")
+                    + "; starting it again");
+      }
+    }
+  }
+
+  private static void wipe(EmbeddedCassandra.Settings node) {
     for (String dir : List.of("data", "commitlog", "hints", "saved_caches", "cdc_raw")) {
       deleteRecursively(node.directory().resolve(dir));
     }
-    node.progress().accept("data of " + node.host() + " wiped; it replaces itself");
-    EmbeddedCassandra replaced =
-        EmbeddedCassandra.start(node.withRing(node.ring().replacingItself()));
-    nodes[index - 1] = replaced;
-    return replaced;
   }
 
   /** Stops every running node, the last one first. */

@@ -1,5 +1,6 @@
 package io.starfish.runtime.dev;
 
+import io.starfish.persistence.embedded.ClassDataArchive;
 import io.starfish.runtime.examples.ExampleNode;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -140,8 +141,12 @@ public final class NodeProcess {
     command.add("-Xmx" + heapMb + "m");
     command.add("-XX:+UseG1GC");
     command.add("-Dstarfish.node.exit-when-stdin-closes=true");
+    // Class-data sharing when the launcher asks for it: see ClassDataArchive.
+    ClassDataArchive.Launch classData =
+        ClassDataArchive.nextLaunch("starfish-node", System.getProperty("java.class.path"));
+    command.addAll(classData.jvmOptions());
     command.add("-cp");
-    command.add(System.getProperty("java.class.path"));
+    command.add(classData.classPath());
     command.add(mainClass);
     // setsid puts the node in its own session: Ctrl-C reaches only the launcher, which then
     // stops the nodes before Cassandra, in that order.
@@ -161,7 +166,9 @@ public final class NodeProcess {
     env.putAll(extraEnvironment);
     try {
       Files.createDirectories(logFile.getParent());
-      return new NodeProcess(index, remotePort, httpPort, builder.start(), logFile);
+      Process process = builder.start();
+      classData.started().accept(process);
+      return new NodeProcess(index, remotePort, httpPort, process, logFile);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot start node " + index, e);
     }

@@ -1,5 +1,6 @@
 package io.starfish.persistence.embedded.internal;
 
+import io.starfish.persistence.embedded.ClassDataArchive;
 import io.starfish.persistence.embedded.EmbeddedCassandra;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -46,7 +47,8 @@ public final class CassandraCommand {
   private CassandraCommand() {}
 
   /** The command that runs the node of {@code s} with its data in {@code dir}. */
-  public static List<String> of(Path dir, Path yaml, EmbeddedCassandra.Settings s) {
+  public static List<String> of(
+      Path dir, Path yaml, EmbeddedCassandra.Settings s, ClassDataArchive.Launch classData) {
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.add("-Xms" + Math.min(256, s.maxHeapMb()) + "m");
@@ -80,8 +82,9 @@ public final class CassandraCommand {
       cmd.add("--add-opens");
       cmd.add(open + "=ALL-UNNAMED");
     }
+    cmd.addAll(classData.jvmOptions());
     cmd.add("-cp");
-    cmd.add(CassandraClassPath.get());
+    cmd.add(classData.classPath());
     cmd.add(CassandraMain.class.getName());
     // Its own session: a terminal's Ctrl-C reaches only the parent, which stops Cassandra last,
     // after whatever still writes to it (the dev launcher stops the nodes first).

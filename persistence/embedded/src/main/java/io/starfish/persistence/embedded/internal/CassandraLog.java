@@ -31,6 +31,25 @@ public final class CassandraLog {
     return message.length() > 100 ? message.substring(0, 100) + "..." : message;
   }
 
+  /**
+   * The first error the log reports (an ERROR line or an exception, with the line after it), cut to
+   * 300 characters, or "" if there is none: put first in a failure's message, because a long tail
+   * is often cut in the middle by whatever shows it.
+   */
+  public static String firstError(Path file) {
+    String[] lines = tail(file, 200).split("\n");
+    for (int i = 0; i < lines.length; i++) {
+      String line = lines[i];
+      if (line.contains(" ERROR ")
+          || line.contains("Exception (")
+          || line.startsWith("Caused by")) {
+        String error = line.strip() + (i + 1 < lines.length ? " | " + lines[i + 1].strip() : "");
+        return error.length() > 300 ? error.substring(0, 300) + "..." : error;
+      }
+    }
+    return "";
+  }
+
   /** A hint at the usual causes of an exit during start-up, or "" if the log shows none. */
   public static String explainExit(Path logFile) {
     String log = tail(logFile, 200);

@@ -24,6 +24,11 @@ public final class CassandraProcess {
   }
 
   /** Starts {@code command} in {@code dir}, output to {@code logFile}, and records its pid. */
+  /** The JVM process (for callers that act when it exits). */
+  public Process process() {
+    return process;
+  }
+
   public static CassandraProcess launch(List<String> command, Path dir, Path logFile) {
     try {
       Process process =

@@ -33,6 +33,7 @@ public final class CqlPortWait {
             "Cassandra exited during start-up with code "
                 + process.exitValue()
                 + CassandraLog.explainExit(logFile)
+                + errorLine(logFile)
                 + "\nlast lines of "
                 + logFile
                 + ":\n"
@@ -74,6 +75,11 @@ public final class CqlPortWait {
         throw new CassandraStartException("interrupted while waiting for Cassandra", e);
       }
     }
+  }
+
+  private static String errorLine(Path logFile) {
+    String error = CassandraLog.firstError(logFile);
+    return error.isEmpty() ? "" : "\nfirst error in the log: " + error;
   }
 
   /** A TCP connect to the port succeeds (Cassandra opens it last, once it serves CQL). */
