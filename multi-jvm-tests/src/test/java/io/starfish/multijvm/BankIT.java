@@ -34,7 +34,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  * load stops and every transfer has settled: the total is the opening total, no balance is
  * negative, every started transfer is completed or failed, and each account's balance is its
  * opening balance plus exactly the completed transfers into it minus those out of it (so every
- * completed transfer moved its amount exactly once, and every failed one moved nothing).
+ * completed transfer moved its amount exactly once, and every failed one moved nothing). The two
+ * views equal what the journal implies, and a client of the accounts' live stream, cut by the crash
+ * and resumed elsewhere with Last-Event-ID, received every account's events once, in order.
  */
 @ExtendWith(TestCassandra.class)
 class BankIT {
@@ -66,8 +68,14 @@ class BankIT {
   /** When the accounts were open and the transfers began. */
   private volatile long loadStartNanos = System.nanoTime();
 
+  /** The accounts' live stream, read across the crash (set by the fault). */
+  private TypeStreamFollower accountStream;
+
   @AfterEach
   void cleanUp() {
+    if (accountStream != null) {
+      accountStream.close();
+    }
     if (clients != null) {
       clients.shutdownNow();
     }
@@ -89,8 +97,20 @@ class BankIT {
           // The node whose projection keeps account-balances: its crash must move the projection
           // to a survivor, which goes on from the stored offset (events after it arrive again).
           Node victim = nodeRunningView("account-balances");
+          // And a client of the accounts' live stream reads through it; cut by the crash, it
+          // resumes through a survivor with Last-Event-ID.
+          accountStream = TypeStreamFollower.open(cluster, "account", victim);
+          ForkedCluster.await(
+              "the account stream through " + victim + " delivering",
+              healingDeadline(),
+              () -> !accountStream.received().isEmpty());
           System.out.println("[bank] account-balances runs on " + victim + ": killing it");
           cluster.killNode(victim);
+          ForkedCluster.await(
+              "the account stream through the killed node ended",
+              healingDeadline(),
+              accountStream::connectionEnded);
+          accountStream.resumeThroughAnotherNode();
           cluster.restartNode(victim, START_TIMEOUT);
         });
   }
@@ -218,6 +238,11 @@ class BankIT {
         "account-balances equals the accounts' balances",
         () -> viewRows("account-balances?min=0", prefix),
         expectedRows);
+
+    // The accounts' stream, resumed after the crash, carried each account's journal exactly.
+    if (accountStream != null) {
+      accountStream.assertCarriesTheJournal(accounts, healingDeadline());
+    }
 
     System.out.printf(
         "[bank] %-10s transfers %d (start acknowledged %d), completed %d, failed %d, never started"

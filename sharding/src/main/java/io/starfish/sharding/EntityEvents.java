@@ -178,6 +178,14 @@ public final class EntityEvents {
     return event instanceof EntityDeleted;
   }
 
+  /**
+   * Whether a journal event is one that a streamed type's tag carries: a domain event or the
+   * deletion marker, not an internal record such as an idempotency key.
+   */
+  public static boolean isTagged(Object event) {
+    return !(event instanceof KeyRecorded);
+  }
+
   private static String persistenceId(String type, String id) {
     return PersistenceId.of(type, id).id();
   }

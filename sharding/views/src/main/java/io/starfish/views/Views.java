@@ -176,6 +176,20 @@ public final class Views {
     }
   }
 
+  /** An entity's events from the journal, through the read journal the views query by tag. */
+  private static ViewHandler.EarlierEvents earlierEvents(ActorSystem<?> system, String plugin) {
+    var journal =
+        org.apache.pekko.persistence.query.PersistenceQuery.get(system.classicSystem())
+            .getReadJournalFor(
+                org.apache.pekko.persistence.query.javadsl.CurrentEventsByPersistenceIdQuery.class,
+                plugin);
+    return (persistenceId, seqNr) ->
+        journal
+            .currentEventsByPersistenceId(persistenceId, 1, seqNr)
+            .map(org.apache.pekko.persistence.query.EventEnvelope::event)
+            .runWith(org.apache.pekko.stream.javadsl.Sink.seq(), system);
+  }
+
   private static <E extends CborSerializable, R> Behavior<ProjectionBehavior.Command> projection(
       ActorSystem<?> system,
       View<E, R> view,
@@ -189,7 +203,13 @@ public final class Views {
         CassandraProjection.atLeastOnce(
                 ProjectionId.of(view.name(), view.sourceType()),
                 events,
-                () -> new ViewHandler<>(view, tables, meters.handler(), Clock.systemUTC()))
+                () ->
+                    new ViewHandler<>(
+                        view,
+                        tables,
+                        earlierEvents(system, plugin),
+                        meters.handler(),
+                        Clock.systemUTC()))
             .withSaveOffset(settings.saveOffsetAfterEvents(), settings.saveOffsetAfter())
             .withRestartBackoff(settings.restartMinBackoff(), settings.restartMaxBackoff(), 0.2)
             .withStatusObserver(new RunningObserver(view.name(), meters.running())));

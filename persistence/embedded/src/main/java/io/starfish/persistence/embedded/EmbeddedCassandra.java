@@ -183,14 +183,15 @@ public final class EmbeddedCassandra implements AutoCloseable {
    *     with first
    * @param initialToken this node's token (one token per node: the rings here are tiny, and even
    *     spacing gives each node an equal share)
-   * @param replacesItself the node's data was lost: it takes over its own former place in the ring
-   *     and streams its data back from the replicas before it serves (replace_address_first_boot)
+   * @param replaces the address of a node whose data was lost and which this one replaces, taking
+   *     over its place in the ring and streaming its data from the replicas before it serves
+   *     (replace_address_first_boot); null for a node that joins as itself
    */
-  public record Ring(String seeds, String initialToken, boolean replacesItself) {
+  public record Ring(String seeds, String initialToken, String replaces) {
 
     /** A ring of one: the node is its own seed. */
     public static Ring single(String host, int storagePort) {
-      return new Ring(host + ":" + storagePort, "0", false);
+      return new Ring(host + ":" + storagePort, "0", null);
     }
 
     /** Token {@code index} of {@code size} evenly spaced over Murmur3's range. */
@@ -201,8 +202,14 @@ public final class EmbeddedCassandra implements AutoCloseable {
           .toString();
     }
 
-    public Ring replacingItself() {
-      return new Ring(seeds, initialToken, true);
+    /** The same place in the ring, taken over from the lost node at {@code address}. */
+    public Ring replacing(String address) {
+      return new Ring(seeds, initialToken, address);
+    }
+
+    /** Whether this node replaces a lost one. */
+    public boolean replacesANode() {
+      return replaces != null;
     }
   }
 

@@ -62,14 +62,17 @@ public final class CassandraCommand {
     cmd.add("-Dlogback.configurationFile=" + CassandraConfigFiles.logbackFile(dir));
     cmd.add("-Dcassandra-foreground=yes");
     // The rings here are one to three nodes on one host: gossip settles at once, so skip the
-    // waits meant for large rings. A node replacing itself must first hear the ring's view of
+    // waits meant for large rings. A node replacing a lost one must first hear the ring's view of
     // it (a gossip shadow round with a seed, bounded by the ring delay): with 5 s, a replacement
     // started on a 2-core box busy with two more Cassandra nodes and three Starfish nodes failed
     // with "Unable to contact any seeds" (CI, 2026-12-01); 15 s leaves room for that.
     cmd.add("-Dcassandra.skip_wait_for_gossip_to_settle=0");
-    cmd.add("-Dcassandra.ring_delay_ms=" + (s.ring().replacesItself() ? 15000 : 1000));
-    if (s.ring().replacesItself()) {
-      cmd.add("-Dcassandra.replace_address_first_boot=" + s.host());
+    cmd.add("-Dcassandra.ring_delay_ms=" + (s.ring().replacesANode() ? 15000 : 1000));
+    if (s.ring().replacesANode()) {
+      cmd.add("-Dcassandra.replace_address_first_boot=" + s.ring().replaces());
+      // A replacement on another address first waits one load-broadcast interval (60 s) for any
+      // gossip of the node it replaces; that node was seen down before this one started.
+      cmd.add("-Dcassandra.broadcast_interval_ms=5000");
     }
     cmd.add("-Dcassandra.superuser_setup_delay_ms=0");
     cmd.add("-Dio.netty.tryReflectionSetAccessible=true");

@@ -40,7 +40,7 @@ public final class CassandraConfigFiles {
         "initial_token: " + s.ring().initialToken(),
         // The nodes of a new ring start empty: there is nothing to stream, so no bootstrap.
         // A node that replaces itself after losing its data streams it back (bootstrap).
-        "auto_bootstrap: " + s.ring().replacesItself(),
+        "auto_bootstrap: " + s.ring().replacesANode(),
         "partitioner: org.apache.cassandra.dht.Murmur3Partitioner",
         "endpoint_snitch: SimpleSnitch",
         // A write is acknowledged only once its commit-log section is synced. With
