@@ -47,6 +47,7 @@ class EntityRoutesTest {
       EntityType.of(
           "account",
           Command.class,
+          Deposited.class,
           new Balance(0),
           (s, c) -> Outcome.persist(new Deposited(((Deposit) c).amount())),
           (s, e) -> new Balance(s.balance() + e.amount()));

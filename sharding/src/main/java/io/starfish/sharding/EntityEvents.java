@@ -3,6 +3,7 @@ package io.starfish.sharding;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.sharding.internal.EntityDeleted;
 import io.starfish.sharding.internal.KeyRecorded;
+import io.starfish.sharding.internal.SplitEvent;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -108,15 +109,19 @@ public final class EntityEvents {
           "limit must be between 1 and " + MAX_PAGE + ", was " + limit);
     }
     // One event beyond the page tells where the next page starts, and whether there is one.
-    return shown(
+    // A split retired event gives several events under one sequence number: a page never cuts one.
+    return visible(
             current.currentEventsByPersistenceId(persistenceId(type, id), from, Long.MAX_VALUE))
         .take(limit + 1L)
         .runWith(Sink.seq(), system)
         .thenApply(
-            events ->
-                events.size() > limit
-                    ? new Page(events.subList(0, limit), OptionalLong.of(events.get(limit).seqNr()))
-                    : new Page(events, OptionalLong.empty()));
+            entries -> {
+              List<StoredEvent> events =
+                  entries.stream().limit(limit).flatMap(e -> stored(e).stream()).toList();
+              return entries.size() > limit
+                  ? new Page(events, OptionalLong.of(entries.get(limit).sequenceNr()))
+                  : new Page(events, OptionalLong.empty());
+            });
   }
 
   /**
@@ -157,17 +162,19 @@ public final class EntityEvents {
     Offset offset =
         after.map(a -> Offset.timeBasedUUID(UUID.fromString(a))).orElse(Offset.noOffset());
     String prefix = type + "|";
-    return byTag
-        .eventsByTag(type, offset)
-        .filter(e -> !(e.event() instanceof KeyRecorded) && !(e.event() instanceof EntityDeleted))
-        .map(
+    return visible(byTag.eventsByTag(type, offset))
+        .mapConcat(
             e ->
-                new TypeEvent(
-                    ((TimeBasedUUID) e.offset()).value().toString(),
-                    e.persistenceId().startsWith(prefix)
-                        ? e.persistenceId().substring(prefix.length())
-                        : e.persistenceId(),
-                    stored(e)));
+                stored(e).stream()
+                    .map(
+                        event ->
+                            new TypeEvent(
+                                ((TimeBasedUUID) e.offset()).value().toString(),
+                                e.persistenceId().startsWith(prefix)
+                                    ? e.persistenceId().substring(prefix.length())
+                                    : e.persistenceId(),
+                                event))
+                    .toList());
   }
 
   /**
@@ -190,18 +197,32 @@ public final class EntityEvents {
     return PersistenceId.of(type, id).id();
   }
 
-  private static Source<StoredEvent, NotUsed> shown(Source<EventEnvelope, NotUsed> envelopes) {
-    return envelopes
-        .filter(e -> !(e.event() instanceof KeyRecorded) && !(e.event() instanceof EntityDeleted))
-        .map(EntityEvents::stored);
+  /**
+   * The domain events one journal entry holds, in the order they apply: the event itself, or the
+   * parts of a split retired event ({@link EntityType#withRetiredEvent}).
+   */
+  public static List<Object> eventsIn(Object stored) {
+    return SplitEvent.eventsIn(stored);
   }
 
-  private static StoredEvent stored(EventEnvelope envelope) {
-    Object event = envelope.event();
-    return new StoredEvent(
-        envelope.sequenceNr(),
-        CommandCodec.nameOf(event.getClass()),
-        EntityJson.MAPPER.valueToTree(event),
-        Instant.ofEpochMilli(envelope.timestamp()));
+  private static Source<StoredEvent, NotUsed> shown(Source<EventEnvelope, NotUsed> envelopes) {
+    return visible(envelopes).mapConcat(EntityEvents::stored);
+  }
+
+  private static Source<EventEnvelope, NotUsed> visible(Source<EventEnvelope, NotUsed> envelopes) {
+    return envelopes.filter(
+        e -> !(e.event() instanceof KeyRecorded) && !(e.event() instanceof EntityDeleted));
+  }
+
+  private static List<StoredEvent> stored(EventEnvelope envelope) {
+    return eventsIn(envelope.event()).stream()
+        .map(
+            event ->
+                new StoredEvent(
+                    envelope.sequenceNr(),
+                    CommandCodec.nameOf(event.getClass()),
+                    EntityJson.MAPPER.valueToTree(event),
+                    Instant.ofEpochMilli(envelope.timestamp())))
+        .toList();
   }
 }

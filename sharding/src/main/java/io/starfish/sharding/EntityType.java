@@ -1,11 +1,17 @@
 package io.starfish.sharding;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.persistence.CborSerializable;
+import io.starfish.sharding.internal.StoredNames;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.function.Function;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.serialization.jackson.JacksonMigration;
 
 /**
  * An entity type written the usual Starfish way: commands, events and state as records, a command
@@ -14,8 +20,13 @@ import org.apache.pekko.actor.typed.Behavior;
  *
  * <pre>{@code
  * public static final EntityType<Command, Event, State> TYPE =
- *     EntityType.of("account", Command.class, new State(0), Account::onCommand, Account::onEvent);
+ *     EntityType.of(
+ *         "account", Command.class, Event.class, new State(0), Account::onCommand, Account::onEvent);
  * }</pre>
+ *
+ * <p>Events and snapshots are stored under logical names ({@code account.deposited#1}, {@code
+ * account.state#1}), not Java class names; {@link #withMigration}, {@link #withStateMigration} and
+ * {@link #withRetiredEvent} read older stored shapes (docs/schema-evolution.md).
  *
  * @param <C> the sealed command interface (its records are the commands)
  * @param <E> the event type (records implementing {@link CborSerializable})
@@ -34,42 +45,127 @@ public final class EntityType<C, E extends CborSerializable, S extends CborSeria
   private final EventHandler<S, E> eventHandler;
   private final OptionalInt snapshotEvery;
   private final boolean streamed;
+  private final Class<E> eventType;
+  private final Map<Class<?>, JacksonMigration> migrations;
+  private final Map<String, Function<JsonNode, List<? extends E>>> retiredEvents;
 
   private EntityType(
       String name,
       Class<C> commandType,
+      Class<E> eventType,
       S initialState,
       CommandHandler<C, E, S> commandHandler,
       EventHandler<S, E> eventHandler,
       OptionalInt snapshotEvery,
-      boolean streamed) {
+      boolean streamed,
+      Map<Class<?>, JacksonMigration> migrations,
+      Map<String, Function<JsonNode, List<? extends E>>> retiredEvents) {
     this.name = requireValidName(name);
     this.commandType = Objects.requireNonNull(commandType, "commandType");
     this.commands = CommandCodec.forSealed(commandType);
+    this.eventType = eventType;
     this.initialState = Objects.requireNonNull(initialState, "initialState");
     this.commandHandler = Objects.requireNonNull(commandHandler, "commandHandler");
     this.eventHandler = Objects.requireNonNull(eventHandler, "eventHandler");
     this.snapshotEvery = snapshotEvery;
     this.streamed = streamed;
+    this.migrations = Map.copyOf(migrations);
+    this.retiredEvents = Map.copyOf(retiredEvents);
+  }
+
+  private EntityType<C, E, S> copy(
+      OptionalInt snapshotEvery,
+      boolean streamed,
+      Map<Class<?>, JacksonMigration> migrations,
+      Map<String, Function<JsonNode, List<? extends E>>> retiredEvents) {
+    return new EntityType<>(
+        name,
+        commandType,
+        eventType,
+        initialState,
+        commandHandler,
+        eventHandler,
+        snapshotEvery,
+        streamed,
+        migrations,
+        retiredEvents);
   }
 
   /**
-   * Defines an entity type.
+   * Defines an entity type whose events and state are stored under logical names: each event record
+   * as {@code <name>.<its TypeName or kebab-case simple name>}, the state as {@code <name>.state},
+   * each with a version ({@link #withMigration}). Moving or renaming a class then changes nothing
+   * stored (a renamed event keeps its name with {@link TypeName}).
    *
    * @param name type name used in URLs and persistence ids, e.g. "account"
    * @param commandType the sealed interface its command records implement
+   * @param eventType the sealed interface its event records implement (or a single event record)
    * @param initialState the state of an entity that has no events yet
    * @param commandHandler decides what a command does
    * @param eventHandler applies an event to the state
+   * @throws IllegalArgumentException when two events get the same stored name, or the event type is
+   *     neither sealed nor a concrete class
    */
   public static <C, E extends CborSerializable, S extends CborSerializable> EntityType<C, E, S> of(
       String name,
       Class<C> commandType,
+      Class<E> eventType,
       S initialState,
       CommandHandler<C, E, S> commandHandler,
       EventHandler<S, E> eventHandler) {
-    return new EntityType<>(
-        name, commandType, initialState, commandHandler, eventHandler, OptionalInt.empty(), false);
+    EntityType<C, E, S> type =
+        new EntityType<>(
+            name,
+            commandType,
+            Objects.requireNonNull(eventType, "eventType"),
+            initialState,
+            commandHandler,
+            eventHandler,
+            OptionalInt.empty(),
+            false,
+            Map.of(),
+            Map.of());
+    StoredNames.of(type); // fails now, at declaration, on a name clash
+    return type;
+  }
+
+  /**
+   * The same type, reading the stored JSON of {@code event} through {@code migration}: events
+   * stored at an older version are transformed to the current shape before they are read; new ones
+   * are stored with {@link JacksonMigration#currentVersion()}. Only {@code transform} and the
+   * versions are used ({@code transformClassName} is not: stored names are not class names).
+   */
+  public EntityType<C, E, S> withMigration(Class<? extends E> event, JacksonMigration migration) {
+    Map<Class<?>, JacksonMigration> more = new LinkedHashMap<>(migrations);
+    more.put(Objects.requireNonNull(event, "event"), Objects.requireNonNull(migration));
+    EntityType<C, E, S> type = copy(snapshotEvery, streamed, more, retiredEvents);
+    StoredNames.of(type);
+    return type;
+  }
+
+  /**
+   * The same type, reading its snapshots' state through {@code migration} (as {@link
+   * #withMigration} for events).
+   */
+  public EntityType<C, E, S> withStateMigration(JacksonMigration migration) {
+    Map<Class<?>, JacksonMigration> more = new LinkedHashMap<>(migrations);
+    more.put(initialState.getClass(), Objects.requireNonNull(migration, "migration"));
+    return copy(snapshotEvery, streamed, more, retiredEvents);
+  }
+
+  /**
+   * The same type, reading the events stored under {@code storedName} (an event that no longer
+   * exists) as the events {@code readAs} makes of their stored JSON, in order: a split of one event
+   * into two, or a merge into an existing one. They are applied one after the other, share the
+   * stored event's sequence number, and are never written again under the old name.
+   */
+  public EntityType<C, E, S> withRetiredEvent(
+      String storedName, Function<JsonNode, List<? extends E>> readAs) {
+    Map<String, Function<JsonNode, List<? extends E>>> more = new LinkedHashMap<>(retiredEvents);
+    more.put(StoredNames.requireValidName(storedName), Objects.requireNonNull(readAs, "readAs"));
+    EntityType<C, E, S> type = copy(snapshotEvery, streamed, migrations, more);
+    StoredNames.of(type);
+    return type;
   }
 
   /**
@@ -90,14 +186,7 @@ public final class EntityType<C, E extends CborSerializable, S extends CborSeria
     if (events < 0) {
       throw new IllegalArgumentException("snapshot interval must be >= 0, was " + events);
     }
-    return new EntityType<>(
-        name,
-        commandType,
-        initialState,
-        commandHandler,
-        eventHandler,
-        OptionalInt.of(events),
-        streamed);
+    return copy(OptionalInt.of(events), streamed, migrations, retiredEvents);
   }
 
   /**
@@ -106,8 +195,7 @@ public final class EntityType<C, E extends CborSerializable, S extends CborSeria
    * table); needs {@code pekko.persistence.cassandra.events-by-tag.enabled = on}.
    */
   public EntityType<C, E, S> streamed() {
-    return new EntityType<>(
-        name, commandType, initialState, commandHandler, eventHandler, snapshotEvery, true);
+    return copy(snapshotEvery, true, migrations, retiredEvents);
   }
 
   /** Whether this type's events are tagged for streams across its entities. */
@@ -139,6 +227,21 @@ public final class EntityType<C, E extends CborSerializable, S extends CborSeria
 
   public EventHandler<S, E> eventHandler() {
     return eventHandler;
+  }
+
+  /** The sealed interface (or the record) of this type's events. */
+  public Class<E> eventType() {
+    return eventType;
+  }
+
+  /** The migrations of stored JSON, by event or state class. */
+  public Map<Class<?>, JacksonMigration> migrations() {
+    return migrations;
+  }
+
+  /** Stored event names no longer written, with what they are read as. */
+  public Map<String, Function<JsonNode, List<? extends E>>> retiredEvents() {
+    return retiredEvents;
   }
 
   /** This type's own snapshot interval, if it has one. */

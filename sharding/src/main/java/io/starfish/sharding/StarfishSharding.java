@@ -9,6 +9,7 @@ import io.starfish.sharding.internal.EntityGuard;
 import io.starfish.sharding.internal.EntityInstance;
 import io.starfish.sharding.internal.SettledRegionAllocation;
 import io.starfish.sharding.internal.ShardQueries;
+import io.starfish.sharding.internal.StoredTypes;
 import io.starfish.supervision.SupervisionSettings;
 import java.time.Duration;
 import java.util.List;
@@ -70,6 +71,14 @@ public final class StarfishSharding implements EntityGateway {
     ShardingSettings settings = ShardingSettings.create(system);
     settings.requireSagasOutliveTheirWaits(registry, SagaSettings.create(system));
     for (EntityDefinition type : registry.all()) {
+      // its stored names are known before any of its events is read (history, views, recovery)
+      EntityType<?, ?, ?> declared =
+          type instanceof EntityType<?, ?, ?> entity
+              ? entity
+              : type instanceof SagaType<?, ?, ?> saga ? saga.entity() : null;
+      if (declared != null) {
+        StoredTypes.get(system.classicSystem()).register(declared);
+      }
       starfish.startRegion(type, settings);
     }
     starfish.started = true;

@@ -45,6 +45,7 @@ class EntitySupervisionTest {
       EntityType.of(
           "ledger",
           LedgerCommand.class,
+          Added.class,
           new Ledger(0),
           (state, command) -> {
             if (command instanceof Explode explode) {

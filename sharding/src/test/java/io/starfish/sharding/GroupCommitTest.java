@@ -48,6 +48,7 @@ class GroupCommitTest {
       EntityType.of(
           "wallet",
           Command.class,
+          Moved.class,
           new Balance(0),
           (state, command) -> {
             if (command instanceof Deposit deposit) {

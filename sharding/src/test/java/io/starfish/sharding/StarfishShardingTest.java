@@ -34,6 +34,7 @@ class StarfishShardingTest {
       EntityType.of(
           "tally",
           TallyCommand.class,
+          Added.class,
           new Tally(0),
           (state, command) ->
               ((Add) command).n() > 100
@@ -121,6 +122,7 @@ class StarfishShardingTest {
           EntityType.of(
               "relay",
               RelayCommand.class,
+              RelayEvent.class,
               new RelayState("", "", 0, false),
               (state, command) -> {
                 Relay relay = (Relay) command;

@@ -17,6 +17,7 @@ public final class AccountNextRelease {
       EntityType.of(
           "account",
           Command.class,
+          Account.Event.class,
           Account.State.EMPTY,
           AccountNextRelease::onCommand,
           Account::onEvent);

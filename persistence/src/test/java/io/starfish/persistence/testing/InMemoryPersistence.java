@@ -13,7 +13,11 @@ public final class InMemoryPersistence {
   public static Config config() {
     return ConfigFactory.parseString(
             "pekko.persistence.journal.auto-start-journals = []\n"
-                + "pekko.persistence.snapshot-store.auto-start-snapshot-stores = []\n")
+                + "pekko.persistence.snapshot-store.auto-start-snapshot-stores = []\n"
+                // events and snapshots go through their serializers, as in Cassandra: a restart
+                // reads what the real journal would give back (stored names, migrations)
+                + "pekko.persistence.testkit.events.serialize = on\n"
+                + "pekko.persistence.testkit.snapshots.serialize = on\n")
         .withFallback(EventSourcedBehaviorTestKit.config())
         .withFallback(PersistenceTestKitSnapshotPlugin.config())
         .withFallback(ConfigFactory.load());

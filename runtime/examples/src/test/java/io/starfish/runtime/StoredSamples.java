@@ -4,10 +4,15 @@ import io.starfish.runtime.examples.Account;
 import io.starfish.runtime.examples.Counter;
 import io.starfish.runtime.examples.Transfer;
 import io.starfish.sharding.EntityJson;
+import io.starfish.sharding.EntityType;
 import io.starfish.sharding.internal.EntityDeleted;
 import io.starfish.sharding.internal.EntityState;
 import io.starfish.sharding.internal.KeyRecorded;
+import io.starfish.sharding.internal.StoredTypes;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.ActorSystem;
 
 /**
  * A sample of everything Starfish stores in Cassandra: the shipped entities' events and states,
@@ -70,4 +75,30 @@ final class StoredSamples {
         new EntityState<>(new Account.State(30), 2, List.of(), 3L),
         new EntityDeleted(3, 1_795_000_000_002L));
   }
+
+  /**
+   * The same events and snapshots of the example entities as their entities store them today: under
+   * logical names ({@code account.deposited#1}, {@code account.state#1}).
+   */
+  static List<Object> named(ActorSystem system) throws Exception {
+    List<Object> named = new ArrayList<>();
+    for (Object sample : all()) {
+      Object domain = sample instanceof EntityState<?> state ? state.domain() : sample;
+      Class<?> entity = domain.getClass().getEnclosingClass();
+      EntityType<?, ?, ?> type = entity == null ? null : TYPES.get(entity);
+      if (type != null) {
+        named.add(StoredTypes.get(system).register(type).stored(sample));
+      }
+    }
+    return named;
+  }
+
+  private static final Map<Class<?>, EntityType<?, ?, ?>> TYPES =
+      Map.of(
+          Account.class,
+          Account.TYPE,
+          Counter.class,
+          Counter.TYPE,
+          Transfer.class,
+          Transfer.ENTITY);
 }

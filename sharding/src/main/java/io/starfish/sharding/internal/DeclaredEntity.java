@@ -52,6 +52,9 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
   /** When this incarnation started (its recovery began), as System.nanoTime(). */
   private final long startedNanos;
 
+  /** The logical names its events and state are stored under. */
+  private final StoredNames storedNames;
+
   /**
    * A plain entity.
    *
@@ -78,6 +81,8 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
     this.context = context;
     this.telemetry = EntityTelemetry.get(context.actorContext().getSystem());
     this.startedNanos = System.nanoTime();
+    this.storedNames =
+        StoredTypes.get(context.actorContext().getSystem().classicSystem()).register(type);
   }
 
   @Override
@@ -256,10 +261,22 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
         : java.util.Set.of();
   }
 
-  /** Snapshots written before idempotency keys existed are read as that state with no keys. */
+  /**
+   * Domain events are stored under their logical names; a split retired event is applied as its
+   * parts.
+   */
+  @Override
+  public org.apache.pekko.persistence.typed.EventAdapter<CborSerializable, ?> eventAdapter() {
+    return new StoredEvents(storedNames);
+  }
+
+  /**
+   * Snapshots are stored under the state's logical name; those written before idempotency keys
+   * existed are read as that state with no keys.
+   */
   @Override
   public SnapshotAdapter<EntityState<S>> snapshotAdapter() {
-    return new PreKeySnapshots<>();
+    return new PreKeySnapshots<>(storedNames);
   }
 
   @Override

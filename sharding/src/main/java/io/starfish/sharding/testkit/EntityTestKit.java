@@ -8,6 +8,7 @@ import io.starfish.persistence.CborSerializable;
 import io.starfish.persistence.PersistenceSettings;
 import io.starfish.sharding.CommandCodec;
 import io.starfish.sharding.EntityDefinition;
+import io.starfish.sharding.EntityEvents;
 import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityResult;
@@ -73,11 +74,18 @@ public final class EntityTestKit<C, E extends CborSerializable, S extends CborSe
     this.persistenceId = definition.name() + "|" + id;
   }
 
-  /** The configuration an actor system needs for this kit: in-memory journal and snapshots. */
+  /**
+   * The configuration an actor system needs for this kit: in-memory journal and snapshots, which
+   * store events and snapshots serialized as Cassandra would.
+   */
   public static Config config() {
     return ConfigFactory.parseString(
             "pekko.persistence.journal.auto-start-journals = []\n"
-                + "pekko.persistence.snapshot-store.auto-start-snapshot-stores = []\n")
+                + "pekko.persistence.snapshot-store.auto-start-snapshot-stores = []\n"
+                // events and snapshots go through their serializers, as in Cassandra: a restart
+                // reads what the real journal would give back (stored names, migrations)
+                + "pekko.persistence.testkit.events.serialize = on\n"
+                + "pekko.persistence.testkit.snapshots.serialize = on\n")
         .withFallback(EventSourcedBehaviorTestKit.config())
         .withFallback(PersistenceTestKitSnapshotPlugin.config())
         .withFallback(ConfigFactory.load());
@@ -184,7 +192,9 @@ public final class EntityTestKit<C, E extends CborSerializable, S extends CborSe
     List<E> events = new ArrayList<>();
     for (Object stored : kit.persistenceTestKit().persistedInStorage(persistenceId)) {
       if (!(stored instanceof KeyRecorded) && !(stored instanceof EntityDeleted)) {
-        events.add(event(stored));
+        for (Object event : EntityEvents.eventsIn(stored)) {
+          events.add(event(event));
+        }
       }
     }
     return events;
@@ -205,7 +215,9 @@ public final class EntityTestKit<C, E extends CborSerializable, S extends CborSe
       if (written instanceof KeyRecorded) {
         keyRecorded = true;
       } else {
-        events.add(event(written));
+        for (Object event : EntityEvents.eventsIn(written)) {
+          events.add(event(event));
+        }
       }
     }
     return new Result<>(result.reply(), List.copyOf(events), keyRecorded, result.state().domain());

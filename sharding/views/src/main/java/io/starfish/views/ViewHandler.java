@@ -79,10 +79,7 @@ final class ViewHandler<E extends CborSerializable, R> extends Handler<EventEnve
 
   private CompletionStage<Done> apply(
       String id, Optional<RowStore.StoredRow> stored, R base, EventEnvelope<Object> envelope) {
-    R next =
-        EntityEvents.isDeletion(envelope.event())
-            ? null
-            : view.apply(base, domainEvent(envelope.event()));
+    R next = EntityEvents.isDeletion(envelope.event()) ? null : applyAll(base, envelope.event());
     String json = next == null ? null : json(next);
     Instant now = clock.instant();
     return tables
@@ -102,6 +99,15 @@ final class ViewHandler<E extends CborSerializable, R> extends Handler<EventEnve
               meters.lag().record(Duration.ofMillis(Math.max(0, lagMillis)));
               return done;
             });
+  }
+
+  /** The row after one journal entry: its event, or each part of a split retired event. */
+  private R applyAll(R row, Object stored) {
+    R next = row;
+    for (Object event : EntityEvents.eventsIn(stored)) {
+      next = view.apply(next, domainEvent(event));
+    }
+    return next;
   }
 
   /**
@@ -128,10 +134,7 @@ final class ViewHandler<E extends CborSerializable, R> extends Handler<EventEnve
                 if (!EntityEvents.isTagged(event)) {
                   continue; // an idempotency record: no tag, nothing for views
                 }
-                row =
-                    EntityEvents.isDeletion(event)
-                        ? view.initialRow()
-                        : view.apply(row, domainEvent(event));
+                row = EntityEvents.isDeletion(event) ? view.initialRow() : applyAll(row, event);
                 applied++;
               }
               if (applied > 0) {

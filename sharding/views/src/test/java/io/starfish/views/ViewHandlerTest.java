@@ -47,6 +47,7 @@ class ViewHandlerTest {
       EntityType.of(
               "parcel",
               Command.class,
+              Event.class,
               new Parcel("depot", 0),
               (state, command) -> Outcome.none(),
               ViewHandlerTest::moved)
@@ -185,6 +186,7 @@ class ViewHandlerTest {
         EntityType.of(
             "plain",
             Command.class,
+            Event.class,
             new Parcel("x", 0),
             (Parcel s, Command c) -> Outcome.<Event>none(),
             ViewHandlerTest::moved);

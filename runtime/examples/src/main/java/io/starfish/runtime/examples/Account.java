@@ -16,7 +16,13 @@ public final class Account {
   private Account() {}
 
   public static final EntityType<Command, Event, State> TYPE =
-      EntityType.of("account", Command.class, State.EMPTY, Account::onCommand, Account::onEvent)
+      EntityType.of(
+              "account",
+              Command.class,
+              Event.class,
+              State.EMPTY,
+              Account::onCommand,
+              Account::onEvent)
           .streamed();
 
   /**

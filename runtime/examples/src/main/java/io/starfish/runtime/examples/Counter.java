@@ -12,7 +12,8 @@ public final class Counter {
   private Counter() {}
 
   public static final EntityType<Command, Event, State> TYPE =
-      EntityType.of("counter", Command.class, State.ZERO, Counter::onCommand, Counter::onEvent);
+      EntityType.of(
+          "counter", Command.class, Event.class, State.ZERO, Counter::onCommand, Counter::onEvent);
 
   public sealed interface Command permits Increment {}
 

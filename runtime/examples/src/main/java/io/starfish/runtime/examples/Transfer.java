@@ -25,7 +25,13 @@ public final class Transfer {
   private Transfer() {}
 
   public static final EntityType<Command, Event, State> ENTITY =
-      EntityType.of("transfer", Command.class, State.NEW, Transfer::onCommand, Transfer::onEvent)
+      EntityType.of(
+              "transfer",
+              Command.class,
+              Event.class,
+              State.NEW,
+              Transfer::onCommand,
+              Transfer::onEvent)
           .streamed();
 
   public static final SagaType<Command, Event, State> TYPE =
