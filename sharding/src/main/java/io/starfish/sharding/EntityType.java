@@ -41,7 +41,7 @@ public final class EntityType<C, E extends CborSerializable, S extends CborSeria
   private final Class<C> commandType;
   private final CommandCodec commands;
   private final S initialState;
-  private final CommandHandler<C, E, S> commandHandler;
+  private final ContextualCommandHandler<C, E, S> commandHandler;
   private final EventHandler<S, E> eventHandler;
   private final OptionalInt snapshotEvery;
   private final boolean streamed;
@@ -54,7 +54,7 @@ public final class EntityType<C, E extends CborSerializable, S extends CborSeria
       Class<C> commandType,
       Class<E> eventType,
       S initialState,
-      CommandHandler<C, E, S> commandHandler,
+      ContextualCommandHandler<C, E, S> commandHandler,
       EventHandler<S, E> eventHandler,
       OptionalInt snapshotEvery,
       boolean streamed,
@@ -112,6 +112,29 @@ public final class EntityType<C, E extends CborSerializable, S extends CborSeria
       Class<E> eventType,
       S initialState,
       CommandHandler<C, E, S> commandHandler,
+      EventHandler<S, E> eventHandler) {
+    Objects.requireNonNull(commandHandler, "commandHandler");
+    return of(
+        name,
+        commandType,
+        eventType,
+        initialState,
+        (ContextualCommandHandler<C, E, S>)
+            (context, state, command) -> commandHandler.handle(state, command),
+        eventHandler);
+  }
+
+  /**
+   * As {@link #of(String, Class, Class, CborSerializable, CommandHandler, EventHandler)}, with a
+   * command handler that also gets the entity's id and the time of the decision ({@link
+   * CommandContext}).
+   */
+  public static <C, E extends CborSerializable, S extends CborSerializable> EntityType<C, E, S> of(
+      String name,
+      Class<C> commandType,
+      Class<E> eventType,
+      S initialState,
+      ContextualCommandHandler<C, E, S> commandHandler,
       EventHandler<S, E> eventHandler) {
     EntityType<C, E, S> type =
         new EntityType<>(
@@ -221,7 +244,7 @@ public final class EntityType<C, E extends CborSerializable, S extends CborSeria
     return initialState;
   }
 
-  public CommandHandler<C, E, S> commandHandler() {
+  public ContextualCommandHandler<C, E, S> commandHandler() {
     return commandHandler;
   }
 

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.persistence.CborSerializable;
 import io.starfish.persistence.PersistenceSettings;
 import io.starfish.sharding.CommandCodec;
+import io.starfish.sharding.CommandContext;
 import io.starfish.sharding.EntityMessage.Execute;
 import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.EntityType;
 import io.starfish.sharding.Outcome;
 import io.starfish.supervision.CommandFailedException;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -50,7 +52,9 @@ final class CommandBatch {
   /**
    * @param state the entity's state before the first command
    * @param version the entity's version (domain events applied) before the first command
-   * @param nowMillis the time keys are recorded at and checked against
+   * @param entityId the deciding entity's id
+   * @param nowMillis the time of the decision: handlers see it, keys are recorded at and checked
+   *     against it
    * @throws CommandFailedException naming the command whose handler threw
    */
   static <C, E extends CborSerializable, S extends CborSerializable> Decided decide(
@@ -59,7 +63,9 @@ final class CommandBatch {
       EntityState<S> state,
       long version,
       List<Execute> commands,
+      String entityId,
       long nowMillis) {
+    CommandContext context = new CommandContext(entityId, Instant.ofEpochMilli(nowMillis));
     List<CborSerializable> events = new ArrayList<>();
     List<Answer> answers = new ArrayList<>(commands.size());
     EntityState<S> current = state;
@@ -87,7 +93,7 @@ final class CommandBatch {
       try {
         outcome =
             type.commandHandler()
-                .handle(current.domain(), type.commandType().cast(decoded.command()));
+                .handle(context, current.domain(), type.commandType().cast(decoded.command()));
       } catch (RuntimeException e) {
         // Names the command for supervision, which answers it and counts it towards quarantine.
         throw new CommandFailedException(execute, e);

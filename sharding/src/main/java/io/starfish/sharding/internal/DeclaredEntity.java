@@ -52,6 +52,9 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
   /** When this incarnation started (its recovery began), as System.nanoTime(). */
   private final long startedNanos;
 
+  /** The time handlers see ({@link io.starfish.sharding.EntityClock}; tests can set it). */
+  private final io.starfish.sharding.EntityClock clock;
+
   /** The logical names its events and state are stored under. */
   private final StoredNames storedNames;
 
@@ -83,6 +86,7 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
     this.startedNanos = System.nanoTime();
     this.storedNames =
         StoredTypes.get(context.actorContext().getSystem().classicSystem()).register(type);
+    this.clock = io.starfish.sharding.EntityClock.get(context.actorContext().getSystem());
   }
 
   @Override
@@ -140,7 +144,7 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
     }
     long version = version(state);
     return Effect()
-        .persist(new EntityDeleted(version, System.currentTimeMillis()))
+        .persist(new EntityDeleted(version, clock.clock().millis()))
         .thenRun(this::erase)
         .thenReply(delete.replyTo(), deleted -> new EntityResult.Deleted(version));
   }
@@ -181,7 +185,8 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
             state,
             version(state),
             commands,
-            System.currentTimeMillis());
+            context.entityId(),
+            clock.clock().millis());
     if (!decided.writes()) {
       decided.answerAll();
       settled();

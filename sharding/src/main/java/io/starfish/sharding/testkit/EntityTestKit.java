@@ -7,6 +7,8 @@ import com.typesafe.config.ConfigFactory;
 import io.starfish.persistence.CborSerializable;
 import io.starfish.persistence.PersistenceSettings;
 import io.starfish.sharding.CommandCodec;
+import io.starfish.sharding.CommandContext;
+import io.starfish.sharding.EntityClock;
 import io.starfish.sharding.EntityDefinition;
 import io.starfish.sharding.EntityEvents;
 import io.starfish.sharding.EntityJson;
@@ -53,6 +55,7 @@ public final class EntityTestKit<C, E extends CborSerializable, S extends CborSe
 
   private final EventSourcedBehaviorTestKit<EntityMessage, CborSerializable, EntityState<S>> kit;
   private final String persistenceId;
+  private final ActorSystem<?> system;
 
   private EntityTestKit(
       ActorSystem<?> system,
@@ -72,6 +75,7 @@ public final class EntityTestKit<C, E extends CborSerializable, S extends CborSe
                 router,
                 null));
     this.persistenceId = definition.name() + "|" + id;
+    this.system = system;
   }
 
   /**
@@ -180,6 +184,14 @@ public final class EntityTestKit<C, E extends CborSerializable, S extends CborSe
   }
 
   /** Stops the entity and starts it again: it recovers from its snapshot and events. */
+  /**
+   * Sets the clock the entities of this kit's actor system read ({@link CommandContext#now()},
+   * idempotency record times), e.g. {@code Clock.fixed(...)} or a clock the test moves itself.
+   */
+  public void setClock(java.time.Clock clock) {
+    EntityClock.get(system).set(clock);
+  }
+
   public void restart() {
     kit.restart();
   }
