@@ -370,7 +370,12 @@ public final class ForkedCluster implements AutoCloseable {
       }
       AssertionError withEvents =
           new AssertionError(
-              error.getMessage() + "\n" + CLUSTER_EVENTS_HEADER + cluster.clusterEvents(), error);
+              error.getMessage()
+                  + "\n"
+                  + CLUSTER_EVENTS_HEADER
+                  + cluster.clusterEvents()
+                  + cluster.entityLines(String.valueOf(error.getMessage())),
+              error);
       throw withEvents;
     };
   }
@@ -409,6 +414,48 @@ public final class ForkedCluster implements AutoCloseable {
       }
     }
     return events.toString();
+  }
+
+  /** An entity named in a failure message ("entity account/a-1 did not answer ..."). */
+  private static final java.util.regex.Pattern NAMED_ENTITY =
+      java.util.regex.Pattern.compile("entity [a-z][a-z0-9-]*/([A-Za-z0-9_.-]+)");
+
+  /**
+   * What each node logged about the first entities a failure message names (their restarts, journal
+   * failures, settled writes): a stalled entity's story, which the CI machine's logs take with
+   * them.
+   */
+  String entityLines(String message) {
+    java.util.Set<String> ids = new java.util.LinkedHashSet<>();
+    java.util.regex.Matcher named = NAMED_ENTITY.matcher(message);
+    while (named.find() && ids.size() < 2) {
+      ids.add(named.group(1));
+    }
+    StringBuilder text = new StringBuilder();
+    for (String id : ids) {
+      text.append("\nwhat the nodes logged about ").append(id).append(':');
+      for (Node n : nodes) {
+        if (n.process == null) {
+          continue;
+        }
+        try {
+          List<String> matching =
+              java.nio.file.Files.readAllLines(n.logFile()).stream()
+                  .filter(line -> line.contains(id))
+                  .map(line -> line.length() > 300 ? line.substring(0, 300) + "..." : line)
+                  .toList();
+          text.append("\n  node ").append(n.index).append(": ").append(matching.size());
+          text.append(" lines");
+          matching
+              .subList(Math.max(0, matching.size() - 8), matching.size())
+              .forEach(line -> text.append("\n    ").append(line));
+        } catch (IOException | RuntimeException e) {
+          text.append("\n  node ").append(n.index).append(": unreadable (").append(e);
+          text.append(')');
+        }
+      }
+    }
+    return text.toString();
   }
 
   private static String tail(Path file, int lines) {

@@ -43,8 +43,11 @@ import org.junit.jupiter.api.Test;
  */
 class ReplicatedStorageIT extends FaultScenarios {
 
-  /** After a Cassandra node's crash: the requests it was coordinating may fail this long. */
-  private static final Duration IN_FLIGHT_GRACE = Duration.ofSeconds(10);
+  /**
+   * After the surviving Cassandra nodes saw a crashed one down: requests begun before may fail this
+   * long (the longest settling of an unanswered write, 14 s, and one more attempt).
+   */
+  private static final Duration IN_FLIGHT_GRACE = Duration.ofSeconds(15);
 
   /** How long, after that, one node stays down while nothing may fail. */
   private static final Duration STEADY_WINDOW = Duration.ofSeconds(15);
@@ -125,14 +128,23 @@ class ReplicatedStorageIT extends FaultScenarios {
         (System.nanoTime() - wiped) / 1e9, ringRss());
     awaitAcknowledged(100);
     // 2. One Cassandra node crashes: a quorum is left, so nothing may go unready, and once the
-    // requests it was coordinating at that instant are over, nothing may fail. (Those may fail:
-    // the journal settles an unanswered write by a serial read, but a read or a settling that the
-    // dying node coordinated fails, and its entity restarts with backoff: six failed attempts in
-    // the first 3 s in one local run, 2026-12-02.) The window then lasts at least 15 s.
+    // requests it was involved in at that instant are over, nothing may fail. Those may fail: the
+    // journal settles an unanswered write by a serial read, but a read or a settling that the
+    // dying node coordinated fails, and its entity restarts with backoff (six failed attempts in
+    // the first 3 s in one local run, 2026-12-02). So may requests until the surviving Cassandra
+    // nodes' gossip has marked the dead one down: until then a coordinator may still pick it as
+    // one of a read's two replicas and wait for it until the request times out. On the loaded CI
+    // machine one entity failed for more than 17 s after the crash (2026-12-02), longer than a
+    // fixed 10 s grace from the crash; the grace now starts when both survivors saw it down, and
+    // lasts as long as the longest settling of an unanswered write (2 + 5 + 2 + 5 s) plus a retry.
+    // The window then lasts at least 15 s.
     long oneDown = System.nanoTime();
     faultNanos = oneDown;
-    ring.kill(2);
-    long steady = oneDown + IN_FLIGHT_GRACE.toNanos();
+    Duration seenDown = ring.killAndAwaitSeenDown(2);
+    System.out.printf(
+        "[cassandra-ring] the surviving nodes saw the crashed one down after %.1f s%n",
+        seenDown.toMillis() / 1000.0);
+    long steady = System.nanoTime() + IN_FLIGHT_GRACE.toNanos();
     long target = workload.count(Outcome.ACKNOWLEDGED) + 150;
     ForkedCluster.await(
         "150 more acknowledged operations with one Cassandra node down, for at least "
@@ -145,14 +157,16 @@ class ReplicatedStorageIT extends FaultScenarios {
                 && System.nanoTime() - steady > STEADY_WINDOW.toNanos());
     long oneDownEnd = System.nanoTime();
     System.out.printf(
-        "[cassandra-ring] one node down for %.1f s; failed attempts in the first %d s: %d; %s%n",
+        "[cassandra-ring] one node down for %.1f s; failed attempts before the steady window"
+            + " (until %d s after it was seen down): %d; %s%n",
         (oneDownEnd - oneDown) / 1e9,
         IN_FLIGHT_GRACE.toSeconds(),
         failuresBetween(oneDown, steady).size(),
         ringRss());
     assertThat(failuresBetween(steady, oneDownEnd))
         .as(
-            "failed client attempts while one Cassandra node was down, from %d s after the crash",
+            "failed client attempts while one Cassandra node was down, from %d s after the"
+                + " surviving nodes saw it down",
             IN_FLIGHT_GRACE.toSeconds())
         .isEmpty();
     assertThat(workload.count(Outcome.INDETERMINATE)).isZero();

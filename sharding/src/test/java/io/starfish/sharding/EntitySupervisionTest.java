@@ -223,4 +223,23 @@ class EntitySupervisionTest {
     assertThat(recovered.state().toString()).isEqualTo("{\"total\":10}");
     assertThat(stats().persistFailures()).isGreaterThanOrEqualTo(persistFailuresBefore + 2);
   }
+
+  /**
+   * The fenced journal refuses a stale incarnation's write (another wrote first): a rejection, not
+   * a failure. The entity must restart, recover what the journal holds, and serve again (in a
+   * partition test an entity refused so stayed silent for good).
+   */
+  @Test
+  void aRejectedWriteRestartsTheEntityWhichThenServesAgain() {
+    assertThat(send("{\"type\":\"add\",\"amount\":1}")).isInstanceOf(EntityResult.Accepted.class);
+    journal.rejectNextNPersisted("ledger|" + id, 1);
+    entity.tell(
+        new EntityMessage.Execute(parse("{\"type\":\"add\",\"amount\":10}"), replies.ref()));
+    assertThat(replies.receiveMessage(Duration.ofSeconds(5)))
+        .isInstanceOf(EntityResult.Unavailable.class);
+    EntityResult.Accepted next = (EntityResult.Accepted) send("{\"type\":\"add\",\"amount\":3}");
+    assertThat(next.version()).isEqualTo(2);
+    assertThat(next.state().toString()).isEqualTo("{\"total\":4}");
+    assertThat(journalOf()).containsExactly(new Added(1), new Added(3));
+  }
 }

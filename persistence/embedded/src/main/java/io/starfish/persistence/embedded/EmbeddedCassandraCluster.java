@@ -151,17 +151,9 @@ public final class EmbeddedCassandraCluster implements AutoCloseable {
       throw new IllegalStateException("a single node cannot be replaced: nothing to stream from");
     }
     EmbeddedCassandra.Settings node = settings.get(index - 1);
-    String downLine = "/" + node.host() + ":" + node.storagePort() + " is now DOWN";
-    java.util.Map<Integer, Long> downLinesBefore = new java.util.HashMap<>();
-    for (int i = 1; i <= nodes.length; i++) {
-      if (i != index && node(i) != null) {
-        downLinesBefore.put(i, count(node(i).logFile(), downLine));
-      }
-    }
-    kill(index);
     // Cassandra refuses to replace a node that the ring still sees alive (the replacement's
     // gossip with the seeds fails), as after a real disk loss the others notice first.
-    awaitSeenDown(node, downLine, downLinesBefore);
+    killAndAwaitSeenDown(index);
     wipe(node);
     replacements++;
     String newHost = address(nodes.length + replacements);
@@ -202,6 +194,28 @@ public final class EmbeddedCassandraCluster implements AutoCloseable {
         wipe(replacement);
       }
     }
+  }
+
+  /**
+   * {@code kill -9} of node {@code index}, then waits until every other running node's gossip has
+   * marked it DOWN (its "is now DOWN" log line). Until then the others still count it as a replica
+   * they may ask: a coordinator may pick it for a read at QUORUM and wait for it until its request
+   * times out. Returns the time from the kill to the last of them seeing it down (seconds on a busy
+   * machine: it is the gossip failure detector's).
+   */
+  public synchronized java.time.Duration killAndAwaitSeenDown(int index) {
+    EmbeddedCassandra.Settings node = settings.get(index - 1);
+    String downLine = "/" + node.host() + ":" + node.storagePort() + " is now DOWN";
+    java.util.Map<Integer, Long> downLinesBefore = new java.util.HashMap<>();
+    for (int i = 1; i <= nodes.length; i++) {
+      if (i != index && node(i) != null) {
+        downLinesBefore.put(i, count(node(i).logFile(), downLine));
+      }
+    }
+    long killed = System.nanoTime();
+    kill(index);
+    awaitSeenDown(node, downLine, downLinesBefore);
+    return java.time.Duration.ofNanos(System.nanoTime() - killed);
   }
 
   private static void wipe(EmbeddedCassandra.Settings node) {
