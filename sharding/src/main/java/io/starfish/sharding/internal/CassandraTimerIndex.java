@@ -44,34 +44,25 @@ final class CassandraTimerIndex implements TimerIndex {
 
   @Override
   public CompletionStage<Done> add(Row row) {
-    return prepared(Kind.INSERT)
-        .thenCompose(
-            ps ->
-                session.executeWrite(
-                    profiled(
-                        ps.bind(
-                            row.slice(),
-                            Instant.ofEpochMilli(row.dueAtMillis()),
-                            row.entityType(),
-                            row.entityId(),
-                            row.timerId(),
-                            row.seq()))));
+    return prepared(Kind.INSERT).thenCompose(ps -> session.executeWrite(bound(ps, row)));
   }
 
   @Override
   public CompletionStage<Done> remove(Row row) {
-    return prepared(Kind.DELETE)
-        .thenCompose(
-            ps ->
-                session.executeWrite(
-                    profiled(
-                        ps.bind(
-                            row.slice(),
-                            Instant.ofEpochMilli(row.dueAtMillis()),
-                            row.entityType(),
-                            row.entityId(),
-                            row.timerId(),
-                            row.seq()))));
+    return prepared(Kind.DELETE).thenCompose(ps -> session.executeWrite(bound(ps, row)));
+  }
+
+  /** A row's key, bound in the order both statements name it. */
+  private static com.datastax.oss.driver.api.core.cql.BoundStatement bound(
+      PreparedStatement statement, Row row) {
+    return profiled(
+        statement.bind(
+            row.slice(),
+            Instant.ofEpochMilli(row.dueAtMillis()),
+            row.entityType(),
+            row.entityId(),
+            row.timerId(),
+            row.seq()));
   }
 
   @Override
