@@ -216,11 +216,18 @@ class PartitionSuiteIT extends FaultScenarios {
     boolean cut = false;
     int flips = 0;
     long next = System.nanoTime();
-    while (System.nanoTime() < end) {
+    // Ends on a heal (an odd number of 3 s periods would end on a cut, and a side downed in that
+    // last cut would have no supervisor to start it again); the supervision below goes on for a
+    // few seconds after the heal, for a decision the resolver took just before it.
+    long superviseUntil = end + Duration.ofSeconds(5).toNanos();
+    while (System.nanoTime() < end || cut || System.nanoTime() < superviseUntil) {
       long now = System.nanoTime();
-      if (now >= next) {
+      if (now >= next && (now < end || cut)) {
         if (cut) {
           cluster.healPackets();
+          if (now >= end) {
+            superviseUntil = now + Duration.ofSeconds(5).toNanos();
+          }
         } else {
           cluster.cutOneWay(a, b);
           cluster.cutOneWay(b, a);

@@ -12,7 +12,8 @@ import java.time.Duration;
  * @param slices how many partitions the index is spread over (a data layout: never change it once
  *     rows exist)
  * @param sweepers how many sweepers share the slices (one per node at most is useful)
- * @param pollInterval how often a sweeper looks for due timers
+ * @param pollInterval how often a sweeper looks for due timers in a slice that has some
+ * @param idlePollInterval how long a slice with nothing known to fall due goes unread
  * @param settleWindow how far behind the clock a sweeper keeps re-reading
  * @param fireTimeout how long one delivery waits for the entity's answer
  * @param maxInFlight deliveries one sweeper waits for at once
@@ -25,6 +26,7 @@ public record TimerSettings(
     int slices,
     int sweepers,
     Duration pollInterval,
+    Duration idlePollInterval,
     Duration settleWindow,
     Duration fireTimeout,
     int maxInFlight,
@@ -50,6 +52,7 @@ public record TimerSettings(
         timers.getInt("slices"),
         timers.getInt("sweepers"),
         timers.getDuration("poll-interval"),
+        timers.getDuration("idle-poll-interval"),
         timers.getDuration("settle-window"),
         timers.getDuration("fire-timeout"),
         timers.getInt("max-in-flight"),

@@ -85,6 +85,11 @@ public final class TimerSweeper {
     private final ClusterSharding sharding;
     private final Map<Integer, Long> lowWater = new HashMap<>();
     private final Set<Integer> reading = new HashSet<>();
+    private final Set<Integer> failing = new HashSet<>();
+
+    /** When each slice is read next: at the next known due time, or after the idle interval. */
+    private final Map<Integer, Long> nextRead = new HashMap<>();
+
     private final Set<TimerIndex.Row> inFlight = new HashSet<>();
     private final Map<TimerIndex.Row, Long> retryAt = new HashMap<>();
     private final Meters meters;
@@ -119,12 +124,17 @@ public final class TimerSweeper {
     private Behavior<Command> onTick() {
       long now = clock.clock().millis();
       int limit = Math.max(100, settings.maxInFlight() * 4);
+      long horizon = now + settings.idlePollInterval().toMillis();
       for (Map.Entry<Integer, Long> slice : lowWater.entrySet()) {
+        if (now < nextRead.getOrDefault(slice.getKey(), 0L)) {
+          continue; // nothing known to fall due before then
+        }
         if (!reading.add(slice.getKey())) {
           continue; // the previous read of this slice has not answered yet
         }
+        // rows due up to the horizon: the due ones fire, the others say when to read again
         context.pipeToSelf(
-            index.due(slice.getKey(), slice.getValue(), now, limit),
+            index.due(slice.getKey(), slice.getValue(), horizon, limit),
             (rows, failure) ->
                 failure == null
                     ? new Found(slice.getKey(), rows, limit, now)
@@ -135,9 +145,19 @@ public final class TimerSweeper {
 
     private Behavior<Command> onFound(Found found) {
       reading.remove(found.slice());
+      if (failing.remove(found.slice())) {
+        context.getLog().info("timer sweeper: slice {} is read again", found.slice());
+      }
       long now = found.readAtMillis();
       long oldestUnsettled = Long.MAX_VALUE;
+      long nextDue = Long.MAX_VALUE;
+      boolean anyDue = false;
       for (TimerIndex.Row row : found.rows()) {
+        if (row.dueAtMillis() > now) {
+          nextDue = Math.min(nextDue, row.dueAtMillis());
+          continue;
+        }
+        anyDue = true;
         oldestUnsettled = Math.min(oldestUnsettled, row.dueAtMillis());
         if (inFlight.contains(row) || retryAt.getOrDefault(row, 0L) > now) {
           continue;
@@ -153,6 +173,13 @@ public final class TimerSweeper {
         mark = Math.min(mark, found.rows().get(found.rows().size() - 1).dueAtMillis());
       }
       lowWater.merge(found.slice(), mark, Math::max);
+      // Read again next poll while due rows are unsettled (or the page was full); else when the
+      // next known row falls due, and after the idle interval at the latest (rows another node
+      // adds meanwhile wait at most that long).
+      boolean full = found.rows().size() >= found.limit();
+      nextRead.put(
+          found.slice(),
+          anyDue || full ? 0L : Math.min(nextDue, now + settings.idlePollInterval().toMillis()));
       meters.inFlight.set(inFlight.size());
       return Behaviors.same();
     }
@@ -170,12 +197,16 @@ public final class TimerSweeper {
 
     private Behavior<Command> onReadFailed(ReadFailed failed) {
       reading.remove(failed.slice());
-      context
-          .getLog()
-          .warn(
-              "timer sweeper: reading slice {} failed: {}",
-              failed.slice(),
-              failed.failure().toString());
+      // once per outage of a slice, not every poll (Cassandra unreachable: every read fails)
+      if (failing.add(failed.slice())) {
+        context
+            .getLog()
+            .warn(
+                "timer sweeper: reading slice {} failed ({}); trying every poll, logged again when"
+                    + " it works",
+                failed.slice(),
+                failed.failure().toString());
+      }
       return Behaviors.same();
     }
 
