@@ -28,7 +28,8 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
 
 /**
  * Three real node JVMs; the oldest one (leader, and host of the shard coordinator) hosts some
- * accounts and is killed with SIGKILL. One crash, three claims, checked in this order:
+ * accounts and reservations and is killed with SIGKILL. One crash, four claims (the healing
+ * timeline counted as the first), checked in this order:
  *
  * <ol>
  *   <li>healing timeline: each survivor's GET /api/v1/cluster/events shows the failure's steps in
@@ -42,7 +43,9 @@ import org.junit.jupiter.api.extension.TestExecutionExceptionHandler;
  *   <li>event streams across the crash: a client following an account's events through the victim
  *       (Server-Sent Events) loses its connection with the node, reconnects to a survivor with
  *       Last-Event-ID, and has then received every event of the account's journal exactly once, in
- *       order.
+ *       order;
+ *   <li>durable timers across the crash: reservations held before it, some on the victim, expire by
+ *       themselves once their time comes after the crash, each with exactly one "expired" event.
  * </ol>
  *
  * (Three tests used to start a cluster each for one crash each; one saves two cluster starts.)
@@ -142,6 +145,24 @@ class ClusterFailoverIT {
         "the five deposits streamed through " + victim,
         RETRY_DEADLINE,
         () -> beforeCrash.received().size() >= 5);
+
+    // Holds whose expiry timers fall due after the crash; some live on the victim.
+    List<String> holds = new ArrayList<>();
+    for (int i = 0; i < 24; i++) {
+      String id = "hold-" + i;
+      HttpResponse<String> held =
+          cluster.postUntilNot503(
+              nodes.get(i % 3),
+              "/api/v1/entities/reservation/" + id,
+              "{\"type\":\"hold\",\"seats\":1,\"expiresInSeconds\":12}",
+              "hold-" + i);
+      assertThat(held.statusCode()).as(held.body()).isEqualTo(200);
+      holds.add(id);
+    }
+    Map<String, String> reservationHomes = cluster.shardHomes(survivor, "reservation");
+    assertThat(holds)
+        .as("holds on %s (shard homes %s)", victim, reservationHomes)
+        .anyMatch(id -> victim.address().equals(reservationHomes.get(ForkedCluster.shardOf(id))));
 
     long killedAt = System.currentTimeMillis();
     cluster.killNode(victim);
@@ -271,6 +292,27 @@ class ClusterFailoverIT {
       streamedEvents.add(data.toString());
     }
     assertThat(streamedEvents).as("events streamed before and after the crash").isEqualTo(journal);
+
+    // 4. Every hold expired by itself, also those of the killed node (their timers' rows were read
+    //    by sweepers on the survivors), each exactly once.
+    for (String id : holds) {
+      String reservation = "/api/v1/entities/reservation/" + id;
+      ForkedCluster.await(
+          id + " expired",
+          Duration.ofSeconds(90),
+          () ->
+              cluster
+                  .getJson(survivor, reservation)
+                  .map(r -> r.at("/state/status").asText().equals("expired"))
+                  .orElse(false));
+      List<String> types = new ArrayList<>();
+      cluster
+          .getJson(survivor, reservation + "/events")
+          .orElseThrow()
+          .get("events")
+          .forEach(event -> types.add(event.get("type").asText()));
+      assertThat(types).as("events of " + id).containsExactly("held", "expired");
+    }
   }
 
   private static URI streamUri(Node node, String id) {

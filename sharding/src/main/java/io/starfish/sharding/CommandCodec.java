@@ -100,6 +100,18 @@ public final class CommandCodec {
 
   /** Decodes a command, or says precisely what is wrong with it. */
   public Decoded decode(JsonNode json) {
+    return decode(json, false);
+  }
+
+  /**
+   * Decodes a command that one of the entity's timers delivers: as {@link #decode}, {@link
+   * TimerOnly} commands included.
+   */
+  public Decoded decodeTimer(JsonNode json) {
+    return decode(json, true);
+  }
+
+  private Decoded decode(JsonNode json, boolean fromTimer) {
     if (json == null || !json.isObject()) {
       return error("the body must be a JSON object with a \"type\" field");
     }
@@ -116,6 +128,10 @@ public final class CommandCodec {
     Class<?> commandClass = byName.get(type.textValue());
     if (commandClass == null) {
       return error("unknown command \"" + abbreviate(type.textValue()) + "\"" + known());
+    }
+    if (!fromTimer && commandClass.isAnnotationPresent(TimerOnly.class)) {
+      return error(
+          "command \"" + type.textValue() + "\" is sent only by the entity's own timers" + known());
     }
     ObjectNode fields = ((ObjectNode) json).deepCopy();
     fields.remove("type");
@@ -148,7 +164,15 @@ public final class CommandCodec {
   }
 
   private String known() {
-    return open ? "" : "; known commands: " + String.join(", ", byName.keySet());
+    return open
+        ? ""
+        : "; known commands: "
+            + String.join(
+                ", ",
+                byName.entrySet().stream()
+                    .filter(e -> !e.getValue().isAnnotationPresent(TimerOnly.class))
+                    .map(Map.Entry::getKey)
+                    .toList());
   }
 
   private static Decoded error(String reason) {

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.sharding.internal.EntityDeleted;
 import io.starfish.sharding.internal.KeyRecorded;
 import io.starfish.sharding.internal.SplitEvent;
+import io.starfish.sharding.internal.TimerMarkers;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -190,7 +191,7 @@ public final class EntityEvents {
    * deletion marker, not an internal record such as an idempotency key.
    */
   public static boolean isTagged(Object event) {
-    return !(event instanceof KeyRecorded);
+    return !(event instanceof KeyRecorded) && !TimerMarkers.isMarker(event);
   }
 
   private static String persistenceId(String type, String id) {
@@ -211,7 +212,10 @@ public final class EntityEvents {
 
   private static Source<EventEnvelope, NotUsed> visible(Source<EventEnvelope, NotUsed> envelopes) {
     return envelopes.filter(
-        e -> !(e.event() instanceof KeyRecorded) && !(e.event() instanceof EntityDeleted));
+        e ->
+            !(e.event() instanceof KeyRecorded)
+                && !(e.event() instanceof EntityDeleted)
+                && !TimerMarkers.isMarker(e.event()));
   }
 
   private static List<StoredEvent> stored(EventEnvelope envelope) {

@@ -1,5 +1,7 @@
 package io.starfish.sharding;
 
+import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -67,14 +69,52 @@ public sealed interface Outcome<E> {
    * @param events the events, in order
    * @param reply a JSON-serializable reply (a record); when null, the reply lists the events
    */
-  record Persist<E>(List<E> events, Object reply) implements Outcome<E> {
+  record Persist<E>(List<E> events, Object reply, List<TimerRequest> timers) implements Outcome<E> {
     public Persist {
       events = List.copyOf(events);
+      timers = List.copyOf(timers);
+    }
+
+    public Persist(List<E> events, Object reply) {
+      this(events, reply, List.of());
     }
 
     /** The same events with this reply instead of the default list of events. */
     public Persist<E> withReply(Object newReply) {
-      return new Persist<>(events, Objects.requireNonNull(newReply, "reply"));
+      return new Persist<>(events, Objects.requireNonNull(newReply, "reply"), timers);
+    }
+
+    /**
+     * The same outcome, also scheduling {@code command} (one of the entity's own command records,
+     * usually a {@link TimerOnly} one) to be delivered to the entity {@code delay} from now. The
+     * timer is persisted with the events; it fires even if the entity is passivated or its node
+     * crashes meanwhile, at least once, and its command is applied exactly once. A pending timer
+     * with the same id is replaced.
+     *
+     * <p>Typed for where the outcome is returned, so {@code return
+     * Outcome.persist(held).andSchedule("expiry", ttl, new Expire());} needs no type witness.
+     */
+    public <F> Persist<F> andSchedule(String timerId, Duration delay, Object command) {
+      return with(new TimerRequest.Schedule(timerId, null, delay, command));
+    }
+
+    /** As {@link #andSchedule}, due at {@code dueAt} (a time already past: due at once). */
+    public <F> Persist<F> andScheduleAt(String timerId, Instant dueAt, Object command) {
+      return with(new TimerRequest.Schedule(timerId, dueAt, null, command));
+    }
+
+    /** The same outcome, also cancelling the pending timer {@code timerId}, if there is one. */
+    public <F> Persist<F> andCancel(String timerId) {
+      return with(new TimerRequest.Cancel(timerId));
+    }
+
+    // The events are the handler's own; F is the event type the handler returns, of which they
+    // are instances (a handler's events all implement its event interface).
+    @SuppressWarnings("unchecked")
+    private <F> Persist<F> with(TimerRequest request) {
+      List<TimerRequest> more = new ArrayList<>(timers);
+      more.add(request);
+      return new Persist<>((List<F>) (List<?>) events, reply, more);
     }
   }
 

@@ -10,6 +10,8 @@ import io.starfish.sharding.internal.EntityInstance;
 import io.starfish.sharding.internal.SettledRegionAllocation;
 import io.starfish.sharding.internal.ShardQueries;
 import io.starfish.sharding.internal.StoredTypes;
+import io.starfish.sharding.internal.TimerSettings;
+import io.starfish.sharding.internal.TimerSweeper;
 import io.starfish.supervision.SupervisionSettings;
 import java.time.Duration;
 import java.util.List;
@@ -26,10 +28,12 @@ import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.cluster.sharding.ShardRegion;
+import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
 import org.apache.pekko.cluster.sharding.typed.ShardingEnvelope;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
 
 /**
  * Runs every registered entity type on Cluster Sharding: each entity lives on exactly one node of
@@ -81,8 +85,35 @@ public final class StarfishSharding implements EntityGateway {
       }
       starfish.startRegion(type, settings);
     }
+    starfish.startTimerSweepers();
     starfish.started = true;
     return starfish;
+  }
+
+  /**
+   * The CQL that creates what durable timers need in Cassandra (the index table, in the journal's
+   * keyspace), for the production schema ({@code starfish-node schema}).
+   */
+  public static List<String> schemaStatements(com.typesafe.config.Config config) {
+    return List.of(
+        io.starfish.sharding.internal.TimerTables.createStatement(
+            TimerSettings.create(config).keyspace()));
+  }
+
+  /** The sweepers that deliver due durable timers, spread over the cluster (TimerSweeper). */
+  private void startTimerSweepers() {
+    if (!system.settings().config().getBoolean("starfish.timers.enabled")) {
+      return;
+    }
+    TimerSettings timers = TimerSettings.create(system.settings().config());
+    ShardedDaemonProcess.get(system)
+        .init(
+            TimerSweeper.Command.class,
+            "starfish-timers",
+            timers.sweepers(),
+            TimerSweeper::create,
+            ShardedDaemonProcessSettings.create(system),
+            Optional.of(TimerSweeper.Stop.INSTANCE));
   }
 
   private void startRegion(EntityDefinition type, ShardingSettings settings) {

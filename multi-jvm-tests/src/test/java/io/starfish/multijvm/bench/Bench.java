@@ -22,14 +22,17 @@ public final class Bench {
       case "throughput" -> ThroughputBenchmark.main(rest);
       case "recovery" -> RecoveryBenchmark.main(rest);
       case "memory" -> MemoryBenchmark.main(rest);
+      case "timers" -> TimerBenchmark.main(rest);
       case "all" -> {
         ThroughputBenchmark.main(new String[0]);
         RecoveryBenchmark.main(new String[0]);
         MemoryBenchmark.main(new String[0]);
         FailoverBenchmark.main(new String[0]);
+        TimerBenchmark.main(new String[0]);
       }
       default -> {
-        System.err.println("usage: Bench throughput|recovery|memory|failover|soak|all [options]");
+        System.err.println(
+            "usage: Bench throughput|recovery|memory|failover|timers|soak|all [options]");
         System.exit(2);
       }
     }

@@ -17,7 +17,9 @@ public final class InMemoryPersistence {
                 // events and snapshots go through their serializers, as in Cassandra: a restart
                 // reads what the real journal would give back (stored names, migrations)
                 + "pekko.persistence.testkit.events.serialize = on\n"
-                + "pekko.persistence.testkit.snapshots.serialize = on\n")
+                + "pekko.persistence.testkit.snapshots.serialize = on\n"
+                // no Cassandra: timers are found due in memory
+                + "starfish.timers.index = in-memory\n")
         .withFallback(EventSourcedBehaviorTestKit.config())
         .withFallback(PersistenceTestKitSnapshotPlugin.config())
         .withFallback(ConfigFactory.load());

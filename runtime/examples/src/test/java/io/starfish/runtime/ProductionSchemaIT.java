@@ -100,6 +100,7 @@ class ProductionSchemaIT {
     try {
       // the example application declares views: the command prints their tables too
       List<String> all = new java.util.ArrayList<>(CassandraSchema.statements(system));
+      all.addAll(io.starfish.sharding.StarfishSharding.schemaStatements(config));
       all.addAll(Views.schemaStatements(config));
       return all;
     } finally {

@@ -66,6 +66,8 @@ class SerializationTest {
             // EntityResult,
             // carries no type id), so it must stay node-local; its failure form does.
             new ControlMessages.StepDue("t-1/withdraw"),
+            // from a timer sweeper to the entity, possibly on another node
+            new ControlMessages.TimerDue("expiry", 3, probe.ref()),
             new ControlMessages.StepEnded("t-1/deposit", null, "ask timed out"),
             ControlMessages.Idle.INSTANCE,
             // group commit: from the group commit to its entity, and the entity to itself

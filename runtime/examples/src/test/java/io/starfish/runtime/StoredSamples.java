@@ -2,13 +2,18 @@ package io.starfish.runtime;
 
 import io.starfish.runtime.examples.Account;
 import io.starfish.runtime.examples.Counter;
+import io.starfish.runtime.examples.Reservation;
 import io.starfish.runtime.examples.Transfer;
 import io.starfish.sharding.EntityJson;
 import io.starfish.sharding.EntityType;
 import io.starfish.sharding.internal.EntityDeleted;
 import io.starfish.sharding.internal.EntityState;
 import io.starfish.sharding.internal.KeyRecorded;
+import io.starfish.sharding.internal.PendingTimer;
 import io.starfish.sharding.internal.StoredTypes;
+import io.starfish.sharding.internal.TimerCancelled;
+import io.starfish.sharding.internal.TimerFired;
+import io.starfish.sharding.internal.TimerScheduled;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -73,7 +78,24 @@ final class StoredSamples {
         EntityState.of(new Counter.State(7)),
         // a deleted entity's tombstone snapshot, and its deletion marker in the journal
         new EntityState<>(new Account.State(30), 2, List.of(), 3L),
-        new EntityDeleted(3, 1_795_000_000_002L));
+        new EntityDeleted(3, 1_795_000_000_002L),
+        // a reservation, its durable timer's records, and a snapshot with a pending timer
+        new Reservation.Held(2, "2030-01-01T10:10:00Z"),
+        new Reservation.Confirmed(),
+        new Reservation.Expired(),
+        new Reservation.State("held", 2, "2030-01-01T10:10:00Z"),
+        EXPIRY,
+        new TimerScheduled(EXPIRY),
+        new TimerCancelled("expiry", 1),
+        new TimerFired("expiry", 1, 1_795_000_000_003L, null),
+        new TimerFired("expiry", 2, 1_795_000_000_004L, "reservation is confirmed"),
+        new EntityState<>(
+            new Reservation.State("held", 2, "2030-01-01T10:10:00Z"),
+            1,
+            List.of(),
+            null,
+            List.of(EXPIRY),
+            1));
   }
 
   /**
@@ -100,5 +122,18 @@ final class StoredSamples {
           Counter.class,
           Counter.TYPE,
           Transfer.class,
-          Transfer.ENTITY);
+          Transfer.ENTITY,
+          Reservation.class,
+          Reservation.TYPE);
+
+  private static final PendingTimer EXPIRY = expiry();
+
+  private static PendingTimer expiry() {
+    try {
+      return new PendingTimer(
+          "expiry", 1, 1_895_000_000_000L, EntityJson.COMMANDS.readTree("{\"type\":\"expire\"}"));
+    } catch (Exception e) {
+      throw new IllegalStateException(e);
+    }
+  }
 }

@@ -3,6 +3,7 @@ package io.starfish.runtime.internal;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.starfish.persistence.CassandraSchema;
+import io.starfish.sharding.StarfishSharding;
 import io.starfish.views.Views;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,6 +41,9 @@ public final class SchemaCommand {
                 .withFallback(config));
     try {
       System.out.print(CassandraSchema.script(system));
+      for (String statement : StarfishSharding.schemaStatements(config)) {
+        System.out.print("\n" + statement + ";\n");
+      }
       if (views) {
         for (String statement : Views.schemaStatements(config)) {
           System.out.print("\n" + statement + ";\n");

@@ -9,6 +9,7 @@ import io.starfish.sharding.EntityMessage.Execute;
 import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.EntityType;
 import io.starfish.sharding.Outcome;
+import io.starfish.sharding.TimerRequest;
 import io.starfish.supervision.CommandFailedException;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -35,8 +36,14 @@ final class CommandBatch {
    *
    * @param events everything to write, in order, in one atomic write; empty: nothing to write
    * @param answers one per command, in the order of the commands
+   * @param scheduled timers scheduled by the write, to be indexed once it is durable
+   * @param cancelled timers cancelled (or replaced) by the write, to be removed from the index
    */
-  record Decided(List<CborSerializable> events, List<Answer> answers) {
+  record Decided(
+      List<CborSerializable> events,
+      List<Answer> answers,
+      List<PendingTimer> scheduled,
+      List<PendingTimer> cancelled) {
 
     boolean writes() {
       return !events.isEmpty();
@@ -68,6 +75,8 @@ final class CommandBatch {
     CommandContext context = new CommandContext(entityId, Instant.ofEpochMilli(nowMillis));
     List<CborSerializable> events = new ArrayList<>();
     List<Answer> answers = new ArrayList<>(commands.size());
+    List<PendingTimer> scheduled = new ArrayList<>();
+    List<PendingTimer> cancelled = new ArrayList<>();
     EntityState<S> current = state;
     long currentVersion = version;
     for (Execute execute : commands) {
@@ -107,6 +116,11 @@ final class CommandBatch {
         currentVersion += persist.events().size();
         events.addAll(persist.events());
         current = current.withDomain(after);
+        try {
+          current = timers(type, current, persist, nowMillis, events, scheduled, cancelled);
+        } catch (RuntimeException e) {
+          throw new CommandFailedException(execute, e);
+        }
         JsonNode rendered = EntityRendering.render(after);
         if (key != null) {
           current =
@@ -145,7 +159,129 @@ final class CommandBatch {
             "command handler of " + type.name() + " returned " + outcome);
       }
     }
-    return new Decided(List.copyOf(events), List.copyOf(answers));
+    return new Decided(
+        List.copyOf(events), List.copyOf(answers), List.copyOf(scheduled), List.copyOf(cancelled));
+  }
+
+  /**
+   * Decides the firing of {@code timer}, pending in {@code state}: its command is handled like a
+   * client's, and {@link TimerFired} is written with whatever it produced (alone when it was
+   * refused), so that the firing is applied once.
+   *
+   * @param due the message that delivered it (named when the handler throws)
+   */
+  static <C, E extends CborSerializable, S extends CborSerializable> Decided decideTimer(
+      EntityType<C, E, S> type,
+      EntityState<S> state,
+      long version,
+      PendingTimer timer,
+      ControlMessages.TimerDue due,
+      String entityId,
+      long nowMillis) {
+    List<CborSerializable> events = new ArrayList<>();
+    List<PendingTimer> scheduled = new ArrayList<>();
+    List<PendingTimer> cancelled = new ArrayList<>();
+    CommandCodec.Decoded decoded = type.commands().decodeTimer(timer.command());
+    EntityResult answer;
+    String refused = null;
+    if (!decoded.ok()) {
+      // a timer command stored by an earlier version that this one no longer reads
+      refused = "undecodable timer command: " + decoded.error();
+      answer = new EntityResult.Invalid(refused);
+    } else {
+      Outcome<E> outcome;
+      try {
+        outcome =
+            type.commandHandler()
+                .handle(
+                    new CommandContext(entityId, Instant.ofEpochMilli(nowMillis)),
+                    state.domain(),
+                    type.commandType().cast(decoded.command()));
+      } catch (RuntimeException e) {
+        throw new CommandFailedException(due, e);
+      }
+      if (outcome instanceof Outcome.Persist<E> persist) {
+        S after = state.domain();
+        for (E event : persist.events()) {
+          after = type.eventHandler().apply(after, event);
+        }
+        events.addAll(persist.events());
+        EntityState<S> current = state.withDomain(after);
+        try {
+          timers(type, current, persist, nowMillis, events, scheduled, cancelled);
+        } catch (RuntimeException e) {
+          throw new CommandFailedException(due, e);
+        }
+        answer =
+            new EntityResult.Accepted(
+                version + persist.events().size(),
+                EntityRendering.render(after),
+                EntityRendering.reply(persist));
+      } else if (outcome instanceof Outcome.Reject<E> reject) {
+        refused = reject.reason();
+        answer = new EntityResult.Rejected(refused);
+      } else {
+        refused = ((Outcome.Invalid<E>) outcome).reason();
+        answer = new EntityResult.Invalid(refused);
+      }
+    }
+    events.add(new TimerFired(timer.timerId(), timer.seq(), nowMillis, refused));
+    return new Decided(
+        List.copyOf(events),
+        List.of(new Answer(due.replyTo(), answer)),
+        List.copyOf(scheduled),
+        List.copyOf(cancelled));
+  }
+
+  /**
+   * Adds the markers of the timers an outcome schedules and cancels to {@code events} and gives the
+   * state after them.
+   *
+   * @throws IllegalArgumentException when a timer's command is not one of the entity's commands
+   */
+  private static <C, E extends CborSerializable, S extends CborSerializable> EntityState<S> timers(
+      EntityType<C, E, S> type,
+      EntityState<S> state,
+      Outcome.Persist<E> persist,
+      long nowMillis,
+      List<CborSerializable> events,
+      List<PendingTimer> scheduled,
+      List<PendingTimer> cancelled) {
+    EntityState<S> current = state;
+    for (TimerRequest request : persist.timers()) {
+      Optional<PendingTimer> pending = current.timer(request.timerId());
+      CborSerializable marker;
+      if (request instanceof TimerRequest.Schedule schedule) {
+        if (!type.commandType().isInstance(schedule.command())) {
+          throw new IllegalArgumentException(
+              "timer '"
+                  + schedule.timerId()
+                  + "' of "
+                  + type.name()
+                  + ": "
+                  + schedule.command().getClass().getName()
+                  + " is not one of its commands");
+        }
+        JsonNode command = CommandCodec.encode(schedule.command());
+        PendingTimer timer =
+            new PendingTimer(
+                schedule.timerId(),
+                current.timerSeq() + 1,
+                Math.max(nowMillis, schedule.dueAtMillis(nowMillis)),
+                command);
+        marker = new TimerScheduled(timer);
+        scheduled.add(timer);
+        pending.ifPresent(cancelled::add);
+      } else if (pending.isPresent()) {
+        marker = new TimerCancelled(pending.get().timerId(), pending.get().seq());
+        cancelled.add(pending.get());
+      } else {
+        continue; // cancelling a timer that is not pending: nothing to write
+      }
+      events.add(marker);
+      current = current.withTimerMarker(marker);
+    }
+    return current;
   }
 
   private static <S> EntityState<S> recordKey(

@@ -3,6 +3,7 @@ package io.starfish.sharding.internal;
 import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityResult;
 import java.util.List;
+import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * Starfish's own messages to entities, beside the public {@link EntityMessage.Execute} and {@link
@@ -29,6 +30,14 @@ public final class ControlMessages {
    * @param failure why no answer came (e.g. a timeout); null when there is a result
    */
   public record StepEnded(String stepKey, EntityResult result, String failure)
+      implements EntityMessage {}
+
+  /**
+   * A durable timer of the entity is due (sent by the timer sweeper, possibly from another node,
+   * possibly more than once): the entity applies its command if that timer is still pending, and
+   * answers {@link EntityResult.Current} without writing anything if it is not.
+   */
+  public record TimerDue(String timerId, long seq, ActorRef<EntityResult> replyTo)
       implements EntityMessage {}
 
   /** A saga's step is due again after a transient failure. */

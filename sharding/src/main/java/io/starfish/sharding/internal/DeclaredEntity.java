@@ -127,6 +127,7 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
                             : new EntityResult.Current(
                                 version(state), EntityRendering.render(state.domain()))))
         .onCommand(EntityMessage.Delete.class, this::onDelete)
+        .onCommand(ControlMessages.TimerDue.class, this::onTimerDue)
         .build();
   }
 
@@ -200,9 +201,109 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
               telemetry.persisted(type.name(), System.nanoTime() - persistStarted);
               decided.answerAll();
               settled();
+              index(decided);
               drive(persisted);
             })
         .thenNoReply();
+  }
+
+  /**
+   * A durable timer is due: its command is applied, with {@link TimerFired} in the same write, if
+   * that timer is still pending; a delivery of a timer that already fired, was cancelled or was
+   * replaced writes nothing and gets the current state. No group commit note: a firing is not one
+   * of its batches.
+   */
+  private ReplyEffect<CborSerializable, EntityState<S>> onTimerDue(
+      EntityState<S> state, ControlMessages.TimerDue due) {
+    if (state.deleted()) {
+      return Effect().reply(due.replyTo(), new EntityResult.Gone(state.deletedAtVersion()));
+    }
+    java.util.Optional<PendingTimer> pending =
+        state.timer(due.timerId()).filter(timer -> timer.seq() == due.seq());
+    if (pending.isEmpty()) {
+      return Effect()
+          .reply(
+              due.replyTo(),
+              new EntityResult.Current(version(state), EntityRendering.render(state.domain())));
+    }
+    CommandBatch.Decided decided =
+        CommandBatch.decideTimer(
+            type,
+            state,
+            version(state),
+            pending.get(),
+            due,
+            context.entityId(),
+            clock.clock().millis());
+    return Effect()
+        .persist(decided.events())
+        .thenRun(
+            persisted -> {
+              decided.answerAll();
+              index(decided);
+              drive(persisted);
+            })
+        .thenNoReply();
+  }
+
+  /**
+   * Writes the index rows of the timers a durable write scheduled, and removes those of the timers
+   * it cancelled or replaced (best effort: a leftover row costs a delivery that changes nothing). A
+   * row that cannot be written restarts the entity, whose recovery writes it again.
+   */
+  private void index(CommandBatch.Decided decided) {
+    if (decided.scheduled().isEmpty() && decided.cancelled().isEmpty()) {
+      return;
+    }
+    TimerIndexes indexes = TimerIndexes.get(context.actorContext().getSystem());
+    for (PendingTimer timer : decided.scheduled()) {
+      addRow(indexes, timer, timer.dueAtMillis());
+    }
+    for (PendingTimer timer : decided.cancelled()) {
+      indexes
+          .index()
+          .remove(
+              TimerIndex.row(
+                  type.name(), context.entityId(), timer, timer.dueAtMillis(), indexes.settings()));
+    }
+  }
+
+  /**
+   * After recovery: the rows of all pending timers are written again (a row lost between the
+   * journal write and the index write, e.g. in a crash, comes back). One already overdue by more
+   * than the sweepers' settle window is written as due now, where sweepers still read.
+   */
+  private void reindex(EntityState<S> state) {
+    if (state.timers().isEmpty()) {
+      return;
+    }
+    TimerIndexes indexes = TimerIndexes.get(context.actorContext().getSystem());
+    long now = clock.clock().millis();
+    long settle = indexes.settings().settleWindow().toMillis();
+    for (PendingTimer timer : state.timers()) {
+      addRow(indexes, timer, timer.dueAtMillis() >= now - settle ? timer.dueAtMillis() : now);
+    }
+  }
+
+  private void addRow(TimerIndexes indexes, PendingTimer timer, long dueAtMillis) {
+    var self = context.actorContext().getSelf();
+    var log = context.actorContext().getLog();
+    String pid = context.persistenceId().id();
+    indexes
+        .index()
+        .add(
+            TimerIndex.row(type.name(), context.entityId(), timer, dueAtMillis, indexes.settings()))
+        .whenComplete(
+            (done, failure) -> {
+              if (failure != null) {
+                log.error(
+                    "{}: could not index timer '{}' ({}); restarting to index it again",
+                    pid,
+                    timer.timerId(),
+                    failure.toString());
+                self.tell(new ControlMessages.Crash());
+              }
+            });
   }
 
   /** Tells the group commit in front of this entity, if there is one, that it may send more. */
@@ -240,6 +341,9 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
       if (event instanceof EntityDeleted deleted) {
         return state.asDeleted(deleted);
       }
+      if (TimerMarkers.isMarker(event)) {
+        return state.withTimerMarker(event);
+      }
       if (event instanceof KeyRecorded recorded) {
         return state.withKey(
             recorded,
@@ -261,7 +365,7 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
    */
   @Override
   public java.util.Set<String> tagsFor(CborSerializable event) {
-    return type.isStreamed() && !(event instanceof KeyRecorded)
+    return type.isStreamed() && !(event instanceof KeyRecorded) && !TimerMarkers.isMarker(event)
         ? java.util.Set.of(type.name())
         : java.util.Set.of();
   }
@@ -310,6 +414,7 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
                 erase(state);
                 return;
               }
+              reindex(state);
               // a saga resumes where its journal left it: the pending step is sent (again)
               drive(state);
             })

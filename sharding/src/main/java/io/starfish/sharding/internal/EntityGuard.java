@@ -77,6 +77,14 @@ public final class EntityGuard extends BehaviorInterceptor<EntityMessage, Entity
         return Behaviors.same();
       }
     }
+    if (message instanceof ControlMessages.TimerDue due) {
+      // as a client's command: the sweeper tries again later, on the majority side
+      Optional<String> problem = writeProblem(context);
+      if (problem.isPresent()) {
+        due.replyTo().tell(new EntityResult.Unavailable(problem.get()));
+        return Behaviors.same();
+      }
+    }
     return target.apply(context, message);
   }
 

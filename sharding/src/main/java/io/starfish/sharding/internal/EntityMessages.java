@@ -17,6 +17,10 @@ public final class EntityMessages implements CommandInspector<EntityMessage> {
 
   @Override
   public Optional<Object> commandKey(EntityMessage message) {
+    if (message instanceof ControlMessages.TimerDue due) {
+      // a timer whose command keeps failing is quarantined like a client's command
+      return Optional.of("timer:" + due.timerId() + "#" + due.seq());
+    }
     return message instanceof EntityMessage.Execute execute
         ? Optional.of(execute.command())
         : Optional.empty();
@@ -27,6 +31,9 @@ public final class EntityMessages implements CommandInspector<EntityMessage> {
     if (message instanceof EntityMessage.Execute execute) {
       return "'" + execute.command().path("type").asText("?") + "'";
     }
+    if (message instanceof ControlMessages.TimerDue due) {
+      return "timer '" + due.timerId() + "'";
+    }
     return message.getClass().getSimpleName();
   }
 
@@ -36,6 +43,8 @@ public final class EntityMessages implements CommandInspector<EntityMessage> {
       execute.replyTo().tell(new EntityResult.Unavailable(reason));
     } else if (message instanceof EntityMessage.GetState get) {
       get.replyTo().tell(new EntityResult.Unavailable(reason));
+    } else if (message instanceof ControlMessages.TimerDue due) {
+      due.replyTo().tell(new EntityResult.Unavailable(reason));
     }
   }
 
@@ -43,6 +52,8 @@ public final class EntityMessages implements CommandInspector<EntityMessage> {
   public void replyQuarantined(EntityMessage message, String reason) {
     if (message instanceof EntityMessage.Execute execute) {
       execute.replyTo().tell(new EntityResult.Quarantined(reason));
+    } else if (message instanceof ControlMessages.TimerDue due) {
+      due.replyTo().tell(new EntityResult.Quarantined(reason));
     } else {
       replyUnavailable(message, reason);
     }

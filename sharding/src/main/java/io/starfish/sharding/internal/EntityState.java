@@ -18,18 +18,28 @@ import java.util.Optional;
  * @param keys the remembered idempotency keys, oldest first
  * @param deletedAtVersion the entity's version when it was deleted ({@link EntityDeleted}); null
  *     while it is not (and in snapshots written before deletion existed)
+ * @param timers its durable timers that have not fired yet
+ * @param timerSeq the sequence of the last timer scheduled (a timer's {@code seq} is unique)
  * @param <S> the developer's state type
  */
 public record EntityState<S>(
     @JsonTypeInfo(use = JsonTypeInfo.Id.CLASS, property = "@class") S domain,
     long markers,
     List<KeyRecorded> keys,
-    Long deletedAtVersion)
+    Long deletedAtVersion,
+    List<PendingTimer> timers,
+    long timerSeq)
     implements CborSerializable {
 
   public EntityState {
     Objects.requireNonNull(domain, "domain");
     keys = keys == null ? List.of() : List.copyOf(keys);
+    timers = timers == null ? List.of() : List.copyOf(timers);
+  }
+
+  /** A state without timers. */
+  public EntityState(S domain, long markers, List<KeyRecorded> keys, Long deletedAtVersion) {
+    this(domain, markers, keys, deletedAtVersion, List.of(), 0);
   }
 
   /** A state that is not deleted. */
@@ -47,7 +57,8 @@ public record EntityState<S>(
    * need one); the keys are dropped, since no command is ever applied again.
    */
   EntityState<S> asDeleted(EntityDeleted deleted) {
-    return new EntityState<>(domain, markers + 1, List.of(), deleted.version());
+    return new EntityState<>(
+        domain, markers + 1, List.of(), deleted.version(), List.of(), timerSeq);
   }
 
   /** A fresh entity, or one whose snapshot predates idempotency keys. */
@@ -56,7 +67,30 @@ public record EntityState<S>(
   }
 
   EntityState<S> withDomain(S newDomain) {
-    return new EntityState<>(newDomain, markers, keys);
+    return new EntityState<>(newDomain, markers, keys, deletedAtVersion, timers, timerSeq);
+  }
+
+  /** The state after a timer marker: the pending timers changed, the version did not. */
+  EntityState<S> withTimerMarker(CborSerializable marker) {
+    List<PendingTimer> pending = new ArrayList<>(timers);
+    long seq = timerSeq;
+    if (marker instanceof TimerScheduled scheduled) {
+      pending.removeIf(t -> t.timerId().equals(scheduled.timer().timerId()));
+      pending.add(scheduled.timer());
+      seq = Math.max(seq, scheduled.timer().seq());
+    } else if (marker instanceof TimerCancelled cancelled) {
+      pending.removeIf(t -> t.timerId().equals(cancelled.timerId()) && t.seq() == cancelled.seq());
+    } else if (marker instanceof TimerFired fired) {
+      pending.removeIf(t -> t.timerId().equals(fired.timerId()) && t.seq() == fired.seq());
+    } else {
+      throw new IllegalArgumentException("not a timer marker: " + marker);
+    }
+    return new EntityState<>(domain, markers + 1, keys, deletedAtVersion, pending, seq);
+  }
+
+  /** The pending timer with this id, if any. */
+  Optional<PendingTimer> timer(String timerId) {
+    return timers.stream().filter(t -> t.timerId().equals(timerId)).findFirst();
   }
 
   /**
@@ -75,7 +109,7 @@ public record EntityState<S>(
     kept.add(recorded);
     int excess = kept.size() - maxKeys;
     List<KeyRecorded> bounded = excess > 0 ? kept.subList(excess, kept.size()) : kept;
-    return new EntityState<>(domain, markers + 1, bounded);
+    return new EntityState<>(domain, markers + 1, bounded, deletedAtVersion, timers, timerSeq);
   }
 
   /** The record of {@code key}, if it is remembered and younger than {@code retention}. */

@@ -18,9 +18,10 @@ import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
  * Stores events and snapshots under logical names: the manifest is {@code <type>.<name>#<version>}
  * (e.g. {@code account.deposited#1}), the bytes the object's CBOR through Pekko's {@code
  * jackson-cbor} object mapper. A snapshot's bytes are Starfish's frame ({@code markers}, {@code
- * keys}, {@code deletedAtVersion}) with the developer's state under {@code domain}, without a class
- * name. Reading looks the name up in {@link StoredTypes}, runs the registered migration when the
- * stored version is not the current one, and gives the event or {@link EntityState} itself.
+ * keys}, {@code deletedAtVersion}, {@code timers}, {@code timerSeq}) with the developer's state
+ * under {@code domain}, without a class name. Reading looks the name up in {@link StoredTypes},
+ * runs the registered migration when the stored version is not the current one, and gives the event
+ * or {@link EntityState} itself.
  *
  * <p>Data written earlier under Java class names has Pekko's jackson-cbor serializer id and is
  * still read by it.
@@ -31,6 +32,7 @@ public final class StoredTypeSerializer extends SerializerWithStringManifest {
   public static final int ID = 7341;
 
   private static final TypeReference<List<KeyRecorded>> KEYS = new TypeReference<>() {};
+  private static final TypeReference<List<PendingTimer>> TIMERS = new TypeReference<>() {};
 
   private final ExtendedActorSystem system;
   private volatile ObjectMapper mapper;
@@ -59,6 +61,10 @@ public final class StoredTypeSerializer extends SerializerWithStringManifest {
         frame.set("keys", mapper().valueToTree(state.keys()));
         if (state.deletedAtVersion() != null) {
           frame.put("deletedAtVersion", state.deletedAtVersion());
+        }
+        if (!state.timers().isEmpty() || state.timerSeq() != 0) {
+          frame.set("timers", mapper().valueToTree(state.timers()));
+          frame.put("timerSeq", state.timerSeq());
         }
         frame.set("domain", mapper().valueToTree(state.domain()));
         return mapper().writeValueAsBytes(frame);
@@ -110,7 +116,9 @@ public final class StoredTypeSerializer extends SerializerWithStringManifest {
         mapper().treeToValue(domain, reading.type()),
         frame.path("markers").asLong(),
         frame.hasNonNull("keys") ? mapper().convertValue(frame.get("keys"), KEYS) : List.of(),
-        deleted == null || deleted.isNull() ? null : deleted.asLong());
+        deleted == null || deleted.isNull() ? null : deleted.asLong(),
+        frame.hasNonNull("timers") ? mapper().convertValue(frame.get("timers"), TIMERS) : List.of(),
+        frame.path("timerSeq").asLong());
   }
 
   private static JsonNode migrated(

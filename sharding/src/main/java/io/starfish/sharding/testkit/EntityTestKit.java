@@ -17,11 +17,14 @@ import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.EntityRouter;
 import io.starfish.sharding.EntityType;
 import io.starfish.sharding.SagaType;
+import io.starfish.sharding.internal.ControlMessages;
 import io.starfish.sharding.internal.EntityDeleted;
 import io.starfish.sharding.internal.EntityInstance;
 import io.starfish.sharding.internal.EntityState;
 import io.starfish.sharding.internal.KeyRecorded;
+import io.starfish.sharding.internal.TimerMarkers;
 import io.starfish.supervision.SupervisionSettings;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -56,6 +59,7 @@ public final class EntityTestKit<C, E extends CborSerializable, S extends CborSe
   private final EventSourcedBehaviorTestKit<EntityMessage, CborSerializable, EntityState<S>> kit;
   private final String persistenceId;
   private final ActorSystem<?> system;
+  private final EntityDefinition definition;
 
   private EntityTestKit(
       ActorSystem<?> system,
@@ -76,6 +80,7 @@ public final class EntityTestKit<C, E extends CborSerializable, S extends CborSe
                 null));
     this.persistenceId = definition.name() + "|" + id;
     this.system = system;
+    this.definition = definition;
   }
 
   /**
@@ -89,7 +94,9 @@ public final class EntityTestKit<C, E extends CborSerializable, S extends CborSe
                 // events and snapshots go through their serializers, as in Cassandra: a restart
                 // reads what the real journal would give back (stored names, migrations)
                 + "pekko.persistence.testkit.events.serialize = on\n"
-                + "pekko.persistence.testkit.snapshots.serialize = on\n")
+                + "pekko.persistence.testkit.snapshots.serialize = on\n"
+                // no Cassandra: timers are found due in memory
+                + "starfish.timers.index = in-memory\n")
         .withFallback(EventSourcedBehaviorTestKit.config())
         .withFallback(PersistenceTestKitSnapshotPlugin.config())
         .withFallback(ConfigFactory.load());
@@ -203,7 +210,9 @@ public final class EntityTestKit<C, E extends CborSerializable, S extends CborSe
   public List<E> journal() {
     List<E> events = new ArrayList<>();
     for (Object stored : kit.persistenceTestKit().persistedInStorage(persistenceId)) {
-      if (!(stored instanceof KeyRecorded) && !(stored instanceof EntityDeleted)) {
+      if (!(stored instanceof KeyRecorded)
+          && !(stored instanceof EntityDeleted)
+          && !TimerMarkers.isMarker(stored)) {
         for (Object event : EntityEvents.eventsIn(stored)) {
           events.add(event(event));
         }
@@ -217,15 +226,69 @@ public final class EntityTestKit<C, E extends CborSerializable, S extends CborSe
     return kit.persistenceTestKit();
   }
 
+  /** A durable timer the entity has scheduled and that has not fired. */
+  public record ScheduledTimer(String timerId, Instant dueAt, Object command) {}
+
+  /** The entity's pending durable timers, in the order they were scheduled. */
+  public List<ScheduledTimer> pendingTimers() {
+    return kit.getState().timers().stream()
+        .map(
+            t ->
+                new ScheduledTimer(
+                    t.timerId(),
+                    Instant.ofEpochMilli(t.dueAtMillis()),
+                    definition.commands().decodeTimer(t.command()).command()))
+        .toList();
+  }
+
+  /**
+   * Fires the pending timer {@code timerId} now, as the sweeper would once it is due, whatever its
+   * due time: its command is decided and applied (the result's reply is the command's).
+   *
+   * @throws IllegalArgumentException when no timer with this id is pending
+   */
+  public Result<E, S> fireTimer(String timerId) {
+    var timer =
+        kit.getState().timers().stream()
+            .filter(t -> t.timerId().equals(timerId))
+            .findFirst()
+            .orElseThrow(() -> new IllegalArgumentException("no pending timer '" + timerId + "'"));
+    return run(replyTo -> new ControlMessages.TimerDue(timer.timerId(), timer.seq(), replyTo));
+  }
+
+  /**
+   * Delivers a firing of timer {@code timerId} with schedule number {@code seq} (e.g. a repeated
+   * delivery of one that already fired): nothing is applied unless exactly that timer is pending.
+   */
+  public Result<E, S> deliverTimer(String timerId, long seq) {
+    return run(replyTo -> new ControlMessages.TimerDue(timerId, seq, replyTo));
+  }
+
+  /** The schedule number of the pending timer {@code timerId}, e.g. to deliver it twice. */
+  public long timerSeq(String timerId) {
+    return kit.getState().timers().stream()
+        .filter(t -> t.timerId().equals(timerId))
+        .findFirst()
+        .orElseThrow(() -> new IllegalArgumentException("no pending timer '" + timerId + "'"))
+        .seq();
+  }
+
   private Result<E, S> execute(JsonNode command, String idempotencyKey) {
-    var result =
-        kit.<EntityResult>runCommand(
-            replyTo -> new EntityMessage.Execute(command, idempotencyKey, replyTo));
+    return run(replyTo -> new EntityMessage.Execute(command, idempotencyKey, replyTo));
+  }
+
+  private Result<E, S> run(
+      java.util.function.Function<
+              org.apache.pekko.actor.typed.ActorRef<EntityResult>, EntityMessage>
+          message) {
+    var result = kit.<EntityResult>runCommand(message::apply);
     List<E> events = new ArrayList<>();
     boolean keyRecorded = false;
     for (Object written : result.events()) {
       if (written instanceof KeyRecorded) {
         keyRecorded = true;
+      } else if (TimerMarkers.isMarker(written)) {
+        continue;
       } else {
         for (Object event : EntityEvents.eventsIn(written)) {
           events.add(event(event));

@@ -14,7 +14,7 @@ public final class ExampleNode {
 
   /** The entity types the example node serves. */
   public static final EntityRegistry ENTITIES =
-      EntityRegistry.of(Account.TYPE, Counter.TYPE, Transfer.TYPE);
+      EntityRegistry.of(Account.TYPE, Counter.TYPE, Transfer.TYPE, Reservation.TYPE);
 
   /** The views the example node keeps (their types' events are tagged: see application.conf). */
   public static final List<View<?, ?>> VIEWS = List.of(Account.BALANCES, Transfer.BY_STATUS);
