@@ -242,4 +242,35 @@ class EntitySupervisionTest {
     assertThat(next.state().toString()).isEqualTo("{\"total\":4}");
     assertThat(journalOf()).containsExactly(new Added(1), new Added(3));
   }
+
+  /**
+   * A keyed command writes two records (its event and its key) in one write; when that write is
+   * refused or fails, the journal answers each record, and the entity, restarted on the first
+   * answer, receives the second one as its next incarnation's first message after recovery. Pekko
+   * then takes that stale answer, and only it, off its stash: the command behind it stayed stashed,
+   * and the group commit held every later one back waiting for it (an entity silent for good in a
+   * partition test, 2026-12-02). The stale answer is dropped now, and the entity serves.
+   */
+  @Test
+  void aRefusedKeyedWriteLeavesNoStaleJournalAnswerThatSilencesTheNextIncarnation() {
+    assertThat(send("{\"type\":\"add\",\"amount\":1}")).isInstanceOf(EntityResult.Accepted.class);
+    journal.rejectNextNPersisted("ledger|" + id, 1);
+    entity.tell(
+        new EntityMessage.Execute(
+            parse("{\"type\":\"add\",\"amount\":10}"), "key-10", replies.ref()));
+    assertThat(replies.receiveMessage(Duration.ofSeconds(5)))
+        .isInstanceOf(EntityResult.Unavailable.class);
+    EntityResult.Accepted next = (EntityResult.Accepted) send("{\"type\":\"add\",\"amount\":3}");
+    assertThat(next.version()).isEqualTo(2);
+    assertThat(journalOf()).containsExactly(new Added(1), new Added(3));
+
+    journal.failNextNPersisted("ledger|" + id, 1);
+    entity.tell(
+        new EntityMessage.Execute(
+            parse("{\"type\":\"add\",\"amount\":20}"), "key-20", replies.ref()));
+    assertThat(replies.receiveMessage(Duration.ofSeconds(5)))
+        .isInstanceOf(EntityResult.Unavailable.class);
+    assertThat(send("{\"type\":\"add\",\"amount\":5}")).isInstanceOf(EntityResult.Accepted.class);
+    assertThat(journalOf()).containsExactly(new Added(1), new Added(3), new Added(5));
+  }
 }

@@ -98,7 +98,7 @@ public final class EntityInstance {
                   // entities through other nodes, as its own HTTP routes do.
                   .refuseCommandsWhile(circuit::openReason)
                   .onGiveUp(onGiveUp)
-                  .wrap(inner);
+                  .wrap(StaleJournalAnswers.wrap(type.name() + "/" + entityId, inner));
             });
     return Behaviors.withMdc(EntityMessage.class, mdc, supervised);
   }
