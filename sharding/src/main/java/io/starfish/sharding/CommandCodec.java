@@ -60,6 +60,11 @@ public final class CommandCodec {
     return new CommandCodec(Map.of(), true);
   }
 
+  /** Whether {@code commandClass} is one of the commands this codec reads (any, if open). */
+  public boolean knows(Class<?> commandClass) {
+    return open || byName.containsValue(commandClass);
+  }
+
   private static void collect(Class<?> type, Map<String, Class<?>> byName) {
     if (type.isRecord()) {
       String name = nameOf(type);

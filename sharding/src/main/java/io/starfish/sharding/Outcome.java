@@ -28,16 +28,44 @@ public sealed interface Outcome<E> {
     return new Persist<>(List.copyOf(events), null);
   }
 
-  /** Accept the command without changing anything. */
-  static <E> Outcome<E> none() {
+  /**
+   * Accept the command without changing anything. A {@link Persist}, so a reply or a timer can be
+   * added: {@code Outcome.none().andSchedule(...)}.
+   */
+  static <E> Persist<E> none() {
     return new Persist<>(List.of(), null);
   }
 
   /**
+   * Accept {@code command} without changing anything, and answer with {@code reply}, of the type
+   * the command declares ({@link ExpectsReply}): a query's answer, checked by the compiler.
+   */
+  static <E, R> Persist<E> reply(ExpectsReply<R> command, R reply) {
+    Objects.requireNonNull(command, "command");
+    return new Persist<>(List.of(), Objects.requireNonNull(reply, "reply"));
+  }
+
+  /**
+   * Persist these events in order, then answer {@code command} with {@code reply}, of the type the
+   * command declares ({@link ExpectsReply}). The event type is inferred from where the outcome is
+   * returned: no type witness.
+   */
+  @SafeVarargs
+  static <E, R> Persist<E> persistWithReply(ExpectsReply<R> command, R reply, E... events) {
+    Objects.requireNonNull(command, "command");
+    List<E> list = new ArrayList<>(events.length);
+    for (E event : events) {
+      list.add(event);
+    }
+    return new Persist<>(list, Objects.requireNonNull(reply, "reply"));
+  }
+
+  /**
    * Persist these events in order, then answer with {@code reply} (a JSON-serializable record)
-   * instead of the default list of events. The event type is inferred from where the outcome is
-   * returned, so {@code return Outcome.persistWithReply(new Value(7), new Incremented(3));} needs
-   * no type witness.
+   * instead of the default list of events. Untyped: prefer {@link #persistWithReply(ExpectsReply,
+   * Object, Object[])} for a command that declares its reply. The event type is inferred from where
+   * the outcome is returned, so {@code return Outcome.persistWithReply(new Value(7), new
+   * Incremented(3));} needs no type witness.
    */
   @SafeVarargs
   static <E> Outcome<E> persistWithReply(Object reply, E... events) {
@@ -48,7 +76,10 @@ public sealed interface Outcome<E> {
     return new Persist<>(list, Objects.requireNonNull(reply, "reply"));
   }
 
-  /** Accept the command without changing anything, and answer with {@code reply}. */
+  /**
+   * Accept the command without changing anything, and answer with {@code reply}. Untyped: prefer
+   * {@link #reply(ExpectsReply, Object)} for a command that declares its reply.
+   */
   static <E> Outcome<E> reply(Object reply) {
     return new Persist<>(List.of(), Objects.requireNonNull(reply, "reply"));
   }

@@ -68,7 +68,8 @@ class TimerSweeperTest {
         ShardingTestSupport.singleNodeCluster(
             "TimerSweeperTest",
             "starfish.sharding.passivate-idle-after = 300ms\n"
-                + "starfish.timers.poll-interval = 200ms\n");
+                + "starfish.timers.poll-interval = 200ms\n"
+                + "starfish.timers.pending-count-interval = 300ms\n");
     sharding = StarfishSharding.init(testKit.system(), EntityRegistry.of(BELL));
   }
 
@@ -114,5 +115,28 @@ class TimerSweeperTest {
         .atMost(15, TimeUnit.SECONDS)
         .until(() -> state("b-3").get("rings").asInt() == 1);
     assertThat(state("b-2").get("rings").asInt()).isZero();
+  }
+
+  private static double pendingGauge() {
+    var gauge =
+        io.starfish.observability.StarfishMetrics.get(testKit.system())
+            .registry()
+            .find("starfish.timers.pending")
+            .gauge();
+    return gauge == null ? -1 : gauge.value();
+  }
+
+  @Test
+  void thePendingGaugeCountsScheduledTimersUntilTheyAreCancelled() throws Exception {
+    ShardingTestSupport.ask(sharding, "bell", "b-4", "{\"type\":\"arm\",\"millis\":60000}");
+    ShardingTestSupport.ask(sharding, "bell", "b-5", "{\"type\":\"arm\",\"millis\":60000}");
+    Awaitility.await("two pending timers counted")
+        .atMost(15, TimeUnit.SECONDS)
+        .until(() -> pendingGauge() >= 2);
+    ShardingTestSupport.ask(sharding, "bell", "b-4", "{\"type\":\"disarm\"}");
+    ShardingTestSupport.ask(sharding, "bell", "b-5", "{\"type\":\"disarm\"}");
+    Awaitility.await("none pending once both are cancelled")
+        .atMost(15, TimeUnit.SECONDS)
+        .until(() -> pendingGauge() == 0);
   }
 }

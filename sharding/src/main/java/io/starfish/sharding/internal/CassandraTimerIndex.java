@@ -26,6 +26,7 @@ final class CassandraTimerIndex implements TimerIndex {
   private volatile CompletionStage<PreparedStatement> insert;
   private volatile CompletionStage<PreparedStatement> delete;
   private volatile CompletionStage<PreparedStatement> select;
+  private volatile CompletionStage<PreparedStatement> count;
 
   CassandraTimerIndex(CassandraSession session, String keyspace) {
     this.session = session;
@@ -92,10 +93,18 @@ final class CassandraTimerIndex implements TimerIndex {
                     .toList());
   }
 
+  @Override
+  public CompletionStage<Long> count(int slice) {
+    return prepared(Kind.COUNT)
+        .thenCompose(ps -> session.selectOne(profiled(ps.bind(slice))))
+        .thenApply(row -> row.map(r -> r.getLong(0)).orElse(0L));
+  }
+
   private enum Kind {
     INSERT,
     DELETE,
-    SELECT
+    SELECT,
+    COUNT
   }
 
   private CompletionStage<PreparedStatement> prepared(Kind kind) {
@@ -121,6 +130,12 @@ final class CassandraTimerIndex implements TimerIndex {
                       + " AND timer_id = ? AND seq = ?");
         }
         return delete;
+      }
+      case COUNT -> {
+        if (count == null || failed(count)) {
+          count = session.prepare("SELECT COUNT(*) FROM " + table + " WHERE slice = ?");
+        }
+        return count;
       }
       default -> {
         if (select == null || failed(select)) {

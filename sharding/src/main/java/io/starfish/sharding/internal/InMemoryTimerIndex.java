@@ -45,6 +45,11 @@ final class InMemoryTimerIndex implements TimerIndex {
             .toList());
   }
 
+  @Override
+  public CompletionStage<Long> count(int slice) {
+    return CompletableFuture.completedFuture(rows.stream().filter(r -> r.slice() == slice).count());
+  }
+
   /** Every row, in order (for tests). */
   List<Row> all() {
     return List.copyOf(rows);

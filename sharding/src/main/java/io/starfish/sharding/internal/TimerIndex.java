@@ -32,6 +32,9 @@ public interface TimerIndex {
    */
   CompletionStage<List<Row>> due(int slice, long fromMillis, long toMillis, int limit);
 
+  /** How many rows {@code slice} holds: its pending timers (for the pending gauge). */
+  CompletionStage<Long> count(int slice);
+
   /** The row of {@code timer} of entity {@code type}/{@code id}, due at {@code dueAtMillis}. */
   static Row row(
       String type, String id, PendingTimer timer, long dueAtMillis, TimerSettings settings) {

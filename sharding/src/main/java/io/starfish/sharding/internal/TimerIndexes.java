@@ -89,5 +89,10 @@ final class TimerIndexes implements Extension {
         int slice, long fromMillis, long toMillis, int limit) {
       return created.thenCompose(d -> index.due(slice, fromMillis, toMillis, limit));
     }
+
+    @Override
+    public CompletionStage<Long> count(int slice) {
+      return created.thenCompose(d -> index.count(slice));
+    }
   }
 }

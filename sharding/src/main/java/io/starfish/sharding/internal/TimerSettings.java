@@ -18,6 +18,8 @@ import java.time.Duration;
  * @param fireTimeout how long one delivery waits for the entity's answer
  * @param maxInFlight deliveries one sweeper waits for at once
  * @param retryAfter how long a delivery that got no definite answer waits before the next
+ * @param pendingCountInterval how often a sweeper counts its slices' rows for the pending gauge
+ *     (zero: never)
  */
 public record TimerSettings(
     String index,
@@ -30,7 +32,8 @@ public record TimerSettings(
     Duration settleWindow,
     Duration fireTimeout,
     int maxInFlight,
-    Duration retryAfter) {
+    Duration retryAfter,
+    Duration pendingCountInterval) {
 
   private static boolean createTables(Config config, String value) {
     return switch (value) {
@@ -56,6 +59,7 @@ public record TimerSettings(
         timers.getDuration("settle-window"),
         timers.getDuration("fire-timeout"),
         timers.getInt("max-in-flight"),
-        timers.getDuration("retry-after"));
+        timers.getDuration("retry-after"),
+        timers.getDuration("pending-count-interval"));
   }
 }

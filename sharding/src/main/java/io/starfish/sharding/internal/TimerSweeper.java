@@ -46,6 +46,13 @@ public final class TimerSweeper {
     INSTANCE
   }
 
+  /** Time to count the rows of the slices, for the pending gauge. */
+  private enum CountTick implements Command {
+    INSTANCE
+  }
+
+  private record Counted(int slice, long rows) implements Command {}
+
   /** Stops the sweeper (the sharded daemon process's stop message, on a rebalance). */
   public enum Stop implements Command {
     INSTANCE
@@ -69,6 +76,14 @@ public final class TimerSweeper {
                           TimerIndexes indexes = TimerIndexes.get(context.getSystem());
                           timers.startTimerWithFixedDelay(
                               Tick.INSTANCE, indexes.settings().pollInterval());
+                          Duration counting = indexes.settings().pendingCountInterval();
+                          if (!counting.isZero()) {
+                            timers.startTimerWithFixedDelay(
+                                CountTick.INSTANCE,
+                                CountTick.INSTANCE,
+                                indexes.settings().pollInterval(),
+                                counting);
+                          }
                           return new Sweep(context, instance, indexes).behavior();
                         })))
         .onFailure(
@@ -116,6 +131,8 @@ public final class TimerSweeper {
           .onMessage(Found.class, this::onFound)
           .onMessage(ReadFailed.class, this::onReadFailed)
           .onMessage(Answered.class, this::onAnswered)
+          .onMessageEquals(CountTick.INSTANCE, this::onCountTick)
+          .onMessage(Counted.class, this::onCounted)
           .onMessageEquals(Stop.INSTANCE, this::onStop)
           .onSignal(org.apache.pekko.actor.typed.PostStop.class, s -> stopped())
           .build();
@@ -246,6 +263,28 @@ public final class TimerSweeper {
       return Behaviors.same();
     }
 
+    private Behavior<Command> onCountTick() {
+      for (int slice : lowWater.keySet()) {
+        context.pipeToSelf(
+            index.count(slice),
+            (rows, failure) -> {
+              if (failure != null) {
+                context.getLog().debug("timer sweeper: counting slice {} failed", slice, failure);
+                return new Counted(slice, -1);
+              }
+              return new Counted(slice, rows);
+            });
+      }
+      return Behaviors.same();
+    }
+
+    private Behavior<Command> onCounted(Counted counted) {
+      if (counted.rows() >= 0) { // a failed count keeps the last one
+        meters.pendingBySlice.put(counted.slice(), counted.rows());
+      }
+      return Behaviors.same();
+    }
+
     private Behavior<Command> onStop() {
       return Behaviors.stopped();
     }
@@ -253,6 +292,7 @@ public final class TimerSweeper {
     private Behavior<Command> stopped() {
       meters.running.decrementAndGet();
       meters.inFlight.set(0);
+      lowWater.keySet().forEach(meters.pendingBySlice::remove); // counted by their next sweeper
       return Behaviors.same();
     }
   }
@@ -263,6 +303,10 @@ public final class TimerSweeper {
 
     final AtomicInteger running = new AtomicInteger();
     final AtomicInteger inFlight = new AtomicInteger();
+
+    /** Rows per slice that this node's sweepers own, as last counted. */
+    final Map<Integer, Long> pendingBySlice = new java.util.concurrent.ConcurrentHashMap<>();
+
     final Timer lateness;
     private final io.micrometer.core.instrument.MeterRegistry registry;
     private final Map<String, Counter> fired = new java.util.concurrent.ConcurrentHashMap<>();
@@ -275,6 +319,15 @@ public final class TimerSweeper {
           .register(registry);
       Gauge.builder("starfish.timers.in.flight", inFlight, AtomicInteger::get)
           .description("Due timers delivered and not yet answered, on this node's sweepers")
+          .strongReference(true)
+          .register(registry);
+      Gauge.builder(
+              "starfish.timers.pending",
+              pendingBySlice,
+              rows -> rows.values().stream().mapToLong(Long::longValue).sum())
+          .description(
+              "Timers scheduled and not yet fired, in the index slices of this node's sweepers"
+                  + " (counted every pending-count-interval; sum over the nodes)")
           .strongReference(true)
           .register(registry);
       this.lateness =

@@ -16,12 +16,14 @@ import io.starfish.sharding.EntityMessage;
 import io.starfish.sharding.EntityResult;
 import io.starfish.sharding.EntityRouter;
 import io.starfish.sharding.EntityType;
+import io.starfish.sharding.ExpectsReply;
 import io.starfish.sharding.SagaType;
 import io.starfish.sharding.internal.ControlMessages;
 import io.starfish.sharding.internal.EntityDeleted;
 import io.starfish.sharding.internal.EntityInstance;
 import io.starfish.sharding.internal.EntityState;
 import io.starfish.sharding.internal.KeyRecorded;
+import io.starfish.sharding.internal.ReplyTypes;
 import io.starfish.sharding.internal.TimerMarkers;
 import io.starfish.supervision.SupervisionSettings;
 import java.time.Instant;
@@ -53,6 +55,29 @@ public final class EntityTestKit<C, E extends CborSerializable, S extends CborSe
     /** Nothing was written: no event and no idempotency record. */
     public boolean hasNoEvents() {
       return events.isEmpty() && !keyRecorded;
+    }
+
+    /**
+     * The command's reply as an {@code R}, read from the JSON a client would get (so a reply that
+     * does not render and read back fails here too).
+     *
+     * @throws IllegalStateException when the command was not accepted (the reply says why)
+     */
+    public <R> R reply(Class<R> type) {
+      JsonNode json;
+      if (reply instanceof EntityResult.Accepted accepted) {
+        json = accepted.reply();
+      } else if (reply instanceof EntityResult.Repeated repeated && repeated.rejection() == null) {
+        json = repeated.reply();
+      } else {
+        throw new IllegalStateException("the command was not accepted: " + reply);
+      }
+      try {
+        return EntityJson.MAPPER.treeToValue(json, type);
+      } catch (JsonProcessingException e) {
+        throw new IllegalStateException(
+            "the reply " + json + " does not read as a " + type.getName(), e);
+      }
     }
   }
 
@@ -138,6 +163,21 @@ public final class EntityTestKit<C, E extends CborSerializable, S extends CborSe
     return execute(CommandCodec.encode(command), idempotencyKey);
   }
 
+  /**
+   * Runs a command that declares its reply ({@link ExpectsReply}) and returns that reply, typed:
+   * {@code Value v = kit.ask(new Increment(3));}.
+   *
+   * @throws IllegalStateException when the command was not accepted (rejected, invalid, ...)
+   * @throws IllegalArgumentException when the command is not one of this entity's
+   */
+  public <R> R ask(ExpectsReply<R> command) {
+    if (!definition.commands().knows(command.getClass())) {
+      throw new IllegalArgumentException(
+          command.getClass().getName() + " is not a command of " + definition.name());
+    }
+    return execute(CommandCodec.encode(command), null).reply(ReplyTypes.of(command.getClass()));
+  }
+
   /** Runs a command given as JSON, e.g. one a client could send but no record can express. */
   public Result<E, S> runJson(String json) {
     return execute(parse(json), null);
@@ -190,7 +230,6 @@ public final class EntityTestKit<C, E extends CborSerializable, S extends CborSe
     return kit.getState().keys().size();
   }
 
-  /** Stops the entity and starts it again: it recovers from its snapshot and events. */
   /**
    * Sets the clock the entities of this kit's actor system read ({@link CommandContext#now()},
    * idempotency record times), e.g. {@code Clock.fixed(...)} or a clock the test moves itself.
@@ -199,6 +238,7 @@ public final class EntityTestKit<C, E extends CborSerializable, S extends CborSe
     EntityClock.get(system).set(clock);
   }
 
+  /** Stops the entity and starts it again: it recovers from its snapshot and events. */
   public void restart() {
     kit.restart();
   }

@@ -2,6 +2,7 @@ package io.starfish.runtime.examples;
 
 import io.starfish.persistence.CborSerializable;
 import io.starfish.sharding.EntityType;
+import io.starfish.sharding.ExpectsReply;
 import io.starfish.sharding.Outcome;
 
 /**
@@ -17,8 +18,11 @@ public final class Counter {
 
   public sealed interface Command permits Increment {}
 
-  /** {"type":"increment","by":1}; {@code by} may be negative, but not zero. */
-  public record Increment(long by) implements Command {}
+  /**
+   * {"type":"increment","by":1}; {@code by} may be negative, but not zero. Answers the new {@link
+   * Value}.
+   */
+  public record Increment(long by) implements Command, ExpectsReply<Value> {}
 
   public sealed interface Event extends CborSerializable permits Incremented {}
 
@@ -38,7 +42,7 @@ public final class Counter {
     }
     try {
       long next = Math.addExact(state.value(), increment.by());
-      return Outcome.persistWithReply(new Value(next), new Incremented(increment.by()));
+      return Outcome.persistWithReply(increment, new Value(next), new Incremented(increment.by()));
     } catch (ArithmeticException overflow) {
       return Outcome.reject("increment by " + increment.by() + " would overflow the counter");
     }
