@@ -3,6 +3,9 @@ package io.starfish.sharding.internal;
 import io.starfish.sharding.ExpectsReply;
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.Type;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 
 /** The reply type a command class declares with {@link ExpectsReply}. */
 public final class ReplyTypes {
@@ -30,19 +33,45 @@ public final class ReplyTypes {
   }
 
   private static Class<?> find(Class<?> type) {
-    for (Type declared : type.getGenericInterfaces()) {
+    return find(type, java.util.Map.of());
+  }
+
+  /**
+   * Searches {@code type}'s interfaces and superclass, with {@code bindings} the values of its own
+   * type variables (so {@code Peek implements Query<Value>}, {@code Query<R> extends
+   * ExpectsReply<R>} gives {@code Value}).
+   */
+  private static Class<?> find(
+      Class<?> type, java.util.Map<java.lang.reflect.TypeVariable<?>, Type> bindings) {
+    List<Type> supertypes = new ArrayList<>(List.of(type.getGenericInterfaces()));
+    if (type.getGenericSuperclass() != null) {
+      supertypes.add(type.getGenericSuperclass());
+    }
+    for (Type declared : supertypes) {
       if (declared instanceof ParameterizedType parameterized
-          && parameterized.getRawType() == ExpectsReply.class) {
-        Type argument = parameterized.getActualTypeArguments()[0];
-        return argument instanceof Class<?> plain ? plain : null;
-      }
-      if (declared instanceof Class<?> plain && ExpectsReply.class.isAssignableFrom(plain)) {
-        Class<?> inherited = find(plain);
+          && parameterized.getRawType() instanceof Class<?> raw
+          && ExpectsReply.class.isAssignableFrom(raw)) {
+        Type[] arguments = parameterized.getActualTypeArguments();
+        java.util.Map<java.lang.reflect.TypeVariable<?>, Type> resolved = new HashMap<>();
+        for (int i = 0; i < arguments.length; i++) {
+          Type argument = arguments[i];
+          resolved.put(raw.getTypeParameters()[i], bindings.getOrDefault(argument, argument));
+        }
+        if (raw == ExpectsReply.class) {
+          Type reply = resolved.get(raw.getTypeParameters()[0]);
+          return reply instanceof Class<?> plain ? plain : null;
+        }
+        Class<?> inherited = find(raw, resolved);
+        if (inherited != null) {
+          return inherited;
+        }
+      } else if (declared instanceof Class<?> plain && ExpectsReply.class.isAssignableFrom(plain)) {
+        Class<?> inherited = find(plain, java.util.Map.of());
         if (inherited != null) {
           return inherited;
         }
       }
     }
-    return type.getSuperclass() == null ? null : find(type.getSuperclass());
+    return null;
   }
 }
