@@ -21,6 +21,7 @@ import io.starfish.persistence.CassandraSchema;
 import io.starfish.persistence.JournalWarmUp;
 import io.starfish.runtime.internal.CassandraConfig;
 import io.starfish.runtime.internal.ClusterJoin;
+import io.starfish.runtime.internal.CommonPool;
 import io.starfish.runtime.internal.ManagementReadiness;
 import io.starfish.runtime.internal.NodeLogging;
 import io.starfish.runtime.internal.NodeMetrics;
@@ -53,6 +54,12 @@ import org.slf4j.LoggerFactory;
  * the wiring and is what tests call.
  */
 public final class StarfishNode {
+
+  static {
+    // Before the logger below: logging's start (logback's async appender) already starts the
+    // common pool, which fixes its parallelism. See CommonPool.
+    CommonPool.ensureParallelism();
+  }
 
   private static final Logger log = LoggerFactory.getLogger(StarfishNode.class);
 
@@ -151,6 +158,7 @@ public final class StarfishNode {
     HttpSettings http = HttpSettings.create(config);
 
     NodeLogging.nameNode(node.host() + ":" + node.remotePort());
+    CommonPool.problem().ifPresent(problem -> log.warn("{}", problem));
     ClusterJoin.join(system, node);
     if (node.exitWhenStdinCloses()) {
       StdinWatchdog.start(system);

@@ -23,6 +23,7 @@ public final class Bench {
       case "recovery" -> RecoveryBenchmark.main(rest);
       case "memory" -> MemoryBenchmark.main(rest);
       case "timers" -> TimerBenchmark.main(rest);
+      case "activation" -> ActivationBenchmark.main(rest);
       case "all" -> {
         ThroughputBenchmark.main(new String[0]);
         RecoveryBenchmark.main(new String[0]);
@@ -32,7 +33,7 @@ public final class Bench {
       }
       default -> {
         System.err.println(
-            "usage: Bench throughput|recovery|memory|failover|timers|soak|all [options]");
+            "usage: Bench throughput|recovery|memory|failover|timers|activation|soak|all [options]");
         System.exit(2);
       }
     }

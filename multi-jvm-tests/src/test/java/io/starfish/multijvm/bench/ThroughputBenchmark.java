@@ -74,7 +74,11 @@ public final class ThroughputBenchmark {
    */
   private static boolean hot = true;
 
+  /** The round being measured (--rounds): every system runs once per round. */
+  private static int round = 1;
+
   record Result(
+      int round,
       String system,
       String workload,
       int concurrency,
@@ -94,6 +98,7 @@ public final class ThroughputBenchmark {
     List<Integer> levels = List.of(4, 16, 64);
     int seconds = 20;
     List<String> systems = List.of("starfish", "plain-pekko", "raw-cassandra");
+    int rounds = 1;
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--levels" ->
@@ -102,6 +107,7 @@ public final class ThroughputBenchmark {
         case "--systems" -> systems = List.of(args[++i].split(","));
         case "--warm-up" -> warmUpSeconds = Integer.parseInt(args[++i]);
         case "--hot" -> hot = args[++i].equals("on");
+        case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -116,46 +122,16 @@ public final class ThroughputBenchmark {
     List<Rss> rss = new ArrayList<>();
     try {
       TestCassandra.instance();
-      for (String system : systems) {
-        switch (system) {
-          case "starfish" -> starfish("starfish", Map.of(), levels, seconds, script, results, rss);
-          case "starfish-unfenced" ->
-              // Starfish without the journal's fence: what single-writer fencing costs.
-              starfish(
-                  "starfish-unfenced",
-                  Map.of(
-                      "JAVA_TOOL_OPTIONS",
-                      "-Dpekko.persistence.cassandra.journal.class="
-                          + "org.apache.pekko.persistence.cassandra.journal.CassandraJournal"),
-                  levels,
-                  seconds,
-                  script,
-                  results,
-                  rss);
-          case "starfish-no-group-commit" ->
-              // Starfish writing one command at a time, as Pekko does: what group commit gives.
-              starfish(
-                  "starfish-no-group-commit",
-                  Map.of("JAVA_TOOL_OPTIONS", "-Dstarfish.sharding.group-commit-max-batch=1"),
-                  levels,
-                  seconds,
-                  script,
-                  results,
-                  rss);
-          case "starfish-tagged" ->
-              // Starfish with events-by-tag on: account (streamed, feeding a view) is then
-              // written twice per event (journal and tag table). What tagging costs.
-              starfish(
-                  "starfish-tagged",
-                  Map.of("STARFISH_EVENTS_BY_TAG", "on"),
-                  levels,
-                  seconds,
-                  script,
-                  results,
-                  rss);
-          case "plain-pekko" -> plainPekko(levels, seconds, script, results, rss);
-          case "raw-cassandra" -> rawCassandra(levels, seconds, results);
-          default -> throw new IllegalArgumentException("unknown system " + system);
+      for (round = 1; round <= rounds; round++) {
+        // Alternate the order: neither the first place (a fresher machine, or a noisier one)
+        // nor the last favours one system in every round.
+        List<String> order = new ArrayList<>(systems);
+        if (round % 2 == 0) {
+          java.util.Collections.reverse(order);
+        }
+        for (String system : order) {
+          say("round " + round + " of " + rounds + ": " + system);
+          runSystem(system, levels, seconds, script, results, rss);
         }
       }
     } finally {
@@ -165,6 +141,71 @@ public final class ThroughputBenchmark {
   }
 
   // ---- the systems under load ----
+
+  private static void runSystem(
+      String system,
+      List<Integer> levels,
+      int seconds,
+      Path script,
+      List<Result> results,
+      List<Rss> rss)
+      throws Exception {
+    switch (system) {
+      case "starfish" -> starfish("starfish", Map.of(), levels, seconds, script, results, rss);
+      case "starfish-unfenced" ->
+          // Starfish without the journal's fence: what single-writer fencing costs.
+          starfish(
+              "starfish-unfenced",
+              Map.of(
+                  "JAVA_TOOL_OPTIONS",
+                  "-Dpekko.persistence.cassandra.journal.class="
+                      + "org.apache.pekko.persistence.cassandra.journal.CassandraJournal"),
+              levels,
+              seconds,
+              script,
+              results,
+              rss);
+      case "starfish-no-group-commit" ->
+          // Starfish writing one command at a time, as Pekko does: what group commit gives.
+          starfish(
+              "starfish-no-group-commit",
+              Map.of("JAVA_TOOL_OPTIONS", "-Dstarfish.sharding.group-commit-max-batch=1"),
+              levels,
+              seconds,
+              script,
+              results,
+              rss);
+      case "starfish-tagged" ->
+          // Starfish with events-by-tag on: account (streamed, feeding a view) is then
+          // written twice per event (journal and tag table). What tagging costs.
+          starfish(
+              "starfish-tagged",
+              Map.of("STARFISH_EVENTS_BY_TAG", "on"),
+              levels,
+              seconds,
+              script,
+              results,
+              rss);
+      case "plain-pekko" -> plainPekko(levels, seconds, script, results, rss);
+      case "raw-cassandra" -> rawCassandra(levels, seconds, results);
+      default -> {
+        // "name=-Dkey=value|-Dkey=value": Starfish with those JVM options (what one setting
+        // changes, measured against "starfish" in the same run).
+        String[] nameAndOptions = system.split("=", 2);
+        if (nameAndOptions.length < 2) {
+          throw new IllegalArgumentException("unknown system " + system);
+        }
+        starfish(
+            nameAndOptions[0],
+            Map.of("JAVA_TOOL_OPTIONS", nameAndOptions[1].replace('|', ' ')),
+            levels,
+            seconds,
+            script,
+            results,
+            rss);
+      }
+    }
+  }
 
   private static void starfish(
       String name,
@@ -176,7 +217,8 @@ public final class ThroughputBenchmark {
       List<Rss> rss)
       throws Exception {
     try (ForkedCluster cluster =
-        new ForkedCluster("bench-throughput-" + name, 3, environment, HEAP_MB)) {
+        new ForkedCluster(
+            "bench-throughput-" + name, 3, ownKeyspaces(name, environment), HEAP_MB)) {
       say(name + ": starting 3 nodes");
       cluster.start(Duration.ofMinutes(3));
       String base = "http://127.0.0.1:" + cluster.node(1).httpPort;
@@ -229,6 +271,25 @@ public final class ThroughputBenchmark {
       }
       rss.add(rssOf(name, "Cassandra", TestCassandra.instance().pid(), -1));
     }
+  }
+
+  /**
+   * The environment with JVM options that give this system's run keyspaces of its own: the systems
+   * and rounds of a run share one Cassandra, and a cluster would otherwise start by restarting the
+   * entities an earlier one remembered (same type names, same shard store ids).
+   */
+  static Map<String, String> ownKeyspaces(String system, Map<String, String> environment) {
+    String keyspace = ("tp_" + system + "_" + round).replaceAll("[^A-Za-z0-9_]", "_");
+    Map<String, String> env = new java.util.HashMap<>(environment);
+    env.merge(
+        "JAVA_TOOL_OPTIONS",
+        "-Dpekko.persistence.cassandra.journal.keyspace="
+            + keyspace
+            + " -Dpekko.persistence.cassandra.snapshot.keyspace="
+            + keyspace
+            + "_snapshot",
+        (given, keyspaces) -> keyspaces + " " + given);
+    return env;
   }
 
   /** The lag of one view over the whole run (its histogram, summed over the nodes). */
@@ -519,6 +580,7 @@ public final class ThroughputBenchmark {
     long failed = wrk.path("non2xx").asLong() + wrk.path("socketErrors").asLong();
     double seconds = wrk.path("durationUs").asLong() / 1e6;
     return new Result(
+        round,
         system,
         workload,
         connections,
@@ -593,6 +655,7 @@ public final class ThroughputBenchmark {
         env.put("STARFISH_SEED_NODES", seeds);
         env.put("STARFISH_CASSANDRA_CONTACT_POINT", TestCassandra.instance().contactPoint());
         env.put("BENCH_NODES", Integer.toString(size));
+        env.putAll(ownKeyspaces("plain-pekko", Map.of()));
         processes.add(builder.start());
       }
       ForkedCluster.await(
@@ -660,6 +723,7 @@ public final class ThroughputBenchmark {
       long[] sorted = Arrays.copyOf(values, size);
       Arrays.sort(sorted);
       return new Result(
+          round,
           system,
           workload,
           concurrency,
@@ -702,13 +766,15 @@ public final class ThroughputBenchmark {
         .append(", ")
         .append(Runtime.getRuntime().availableProcessors())
         .append(" cores\n\n");
-    md.append("| system | workload | concurrency | requests | failed | ok/s | p50 ms | p90 ms |")
-        .append(" p99 ms | p99.9 ms | max ms |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+    md.append("| round | system | workload | concurrency | requests | failed | ok/s | p50 ms |")
+        .append(" p90 ms | p99 ms | p99.9 ms | max ms |\n")
+        .append("|---|---|---|---|---|---|---|---|---|---|---|---|\n");
     ArrayNode json = EntityJson.MAPPER.createArrayNode();
     for (Result r : results) {
       md.append(
           String.format(
-              "| %s | %s | %d | %d | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f |%n",
+              "| %d | %s | %s | %d | %d | %d | %.0f | %.1f | %.1f | %.1f | %.1f | %.1f |%n",
+              r.round(),
               r.system(),
               r.workload(),
               r.concurrency(),
@@ -722,60 +788,46 @@ public final class ThroughputBenchmark {
               r.maxMs()));
       json.add(EntityJson.MAPPER.valueToTree(r));
     }
-    md.append("\n| concurrency | starfish counter / plain Pekko counter |")
-        .append(" starfish counter / raw Cassandra inserts | plain Pekko / raw Cassandra |\n")
-        .append("|---|---|---|---|\n");
-    for (int level : levels) {
-      double starfish = rate(results, "starfish", "counter", level);
-      double plain = rate(results, "plain-pekko", "counter", level);
-      double raw = rate(results, "raw-cassandra", "journal-row insert", level);
-      md.append(
-          String.format(
-              "| %d | %.2f | %.2f | %.2f |%n",
-              level, starfish / plain, starfish / raw, plain / raw));
-    }
-    if (results.stream().anyMatch(r -> r.workload().equals("counter-hot"))) {
-      md.append("\n| concurrency | one hot counter: starfish / plain Pekko |")
-          .append(" starfish hot / starfish 1000 counters |\n|---|---|---|\n");
-      for (int level : levels) {
-        double starfishHot = rate(results, "starfish", "counter-hot", level);
-        md.append(
-            String.format(
-                "| %d | %.2f | %.2f |%n",
-                level,
-                starfishHot / rate(results, "plain-pekko", "counter-hot", level),
-                starfishHot / rate(results, "starfish", "counter", level)));
+    // Ratios, each computed within a round (the systems of one round ran minutes apart) and then
+    // given as the median over the rounds with their range: the machine's drift between rounds
+    // is larger than most differences measured here.
+    md.append("\n| system | workload | concurrency | / plain Pekko (same workload, else counter) |")
+        .append(" / starfish (same workload) | / raw Cassandra inserts |\n")
+        .append("|---|---|---|---|---|---|\n");
+    List<String> systemsRun = results.stream().map(Result::system).distinct().toList();
+    for (String system : systemsRun) {
+      if (system.equals("raw-cassandra")) {
+        continue;
       }
-    }
-    if (results.stream().anyMatch(r -> r.system().equals("starfish-unfenced"))) {
-      md.append("\n| concurrency | workload | fenced / unfenced Starfish (cost of fencing) |\n")
-          .append("|---|---|---|\n");
-      for (String workload : List.of("counter", "account")) {
+      for (String workload :
+          results.stream()
+              .filter(r -> r.system().equals(system))
+              .map(Result::workload)
+              .distinct()
+              .toList()) {
+        boolean plainHasIt =
+            results.stream()
+                .anyMatch(r -> r.system().equals("plain-pekko") && r.workload().equals(workload));
         for (int level : levels) {
           md.append(
               String.format(
-                  "| %d | %s | %.2f |%n",
-                  level,
+                  "| %s | %s | %d | %s | %s | %s |%n",
+                  system,
                   workload,
-                  rate(results, "starfish", workload, level)
-                      / rate(results, "starfish-unfenced", workload, level)));
-        }
-      }
-    }
-    if (results.stream().anyMatch(r -> r.system().equals("starfish-tagged"))) {
-      md.append(
-              "\n| concurrency | workload | tagged / untagged Starfish (cost of tagging;"
-                  + " account is tagged, counter is not) |\n")
-          .append("|---|---|---|\n");
-      for (String workload : List.of("counter", "account")) {
-        for (int level : levels) {
-          md.append(
-              String.format(
-                  "| %d | %s | %.2f |%n",
                   level,
-                  workload,
-                  rate(results, "starfish-tagged", workload, level)
-                      / rate(results, "starfish", workload, level)));
+                  system.equals("plain-pekko")
+                      ? "-"
+                      : ratio(
+                          results,
+                          system,
+                          workload,
+                          "plain-pekko",
+                          plainHasIt ? workload : "counter",
+                          level),
+                  system.equals("starfish")
+                      ? "-"
+                      : ratio(results, system, workload, "starfish", workload, level),
+                  ratio(results, system, workload, "raw-cassandra", "journal-row insert", level)));
         }
       }
     }
@@ -815,16 +867,52 @@ public final class ThroughputBenchmark {
     say("written " + out.resolve("throughput.md") + " and throughput.json");
   }
 
-  private static double rate(List<Result> results, String system, String workload, int level) {
+  private static double rate(
+      List<Result> results, int round, String system, String workload, int level) {
     return results.stream()
         .filter(
             r ->
-                r.system().equals(system)
+                r.round() == round
+                    && r.system().equals(system)
                     && r.workload().equals(workload)
                     && r.concurrency() == level)
         .mapToDouble(Result::okPerSecond)
         .findFirst()
         .orElse(Double.NaN);
+  }
+
+  /** a / b per round, as "median (min–max)" over the rounds where both ran; "-" if none did. */
+  private static String ratio(
+      List<Result> results,
+      String systemA,
+      String workloadA,
+      String systemB,
+      String workloadB,
+      int level) {
+    double[] ratios =
+        results.stream()
+            .mapToInt(Result::round)
+            .distinct()
+            .mapToDouble(
+                round ->
+                    rate(results, round, systemA, workloadA, level)
+                        / rate(results, round, systemB, workloadB, level))
+            .filter(r -> !Double.isNaN(r))
+            .sorted()
+            .toArray();
+    if (ratios.length == 0) {
+      return "-";
+    }
+    int middle = ratios.length / 2;
+    String median =
+        String.format(
+            "%.2f",
+            ratios.length % 2 == 1 ? ratios[middle] : (ratios[middle - 1] + ratios[middle]) / 2);
+    return ratios.length == 1
+        ? median
+        : String.format(
+            "%s (%.2f–%.2f, %d rounds)",
+            median, ratios[0], ratios[ratios.length - 1], ratios.length);
   }
 
   static void say(String line) {
