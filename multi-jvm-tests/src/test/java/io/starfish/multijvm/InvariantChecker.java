@@ -247,9 +247,8 @@ public final class InvariantChecker {
     return writersPerAccount;
   }
 
-  /** A random id prefix per scenario, so that scenarios never share an entity. */
   /** A driver session on {@code contactPoints} ("host:port", comma-separated). */
-  static CqlSession session(String contactPoints) {
+  public static CqlSession session(String contactPoints) {
     CqlSessionBuilder builder = CqlSession.builder().withLocalDatacenter("datacenter1");
     for (String point : contactPoints.split(",")) {
       int colon = point.lastIndexOf(':');
@@ -260,6 +259,7 @@ public final class InvariantChecker {
     return builder.build();
   }
 
+  /** A random id prefix per scenario, so that scenarios never share an entity. */
   public static String uniquePrefix(String scenario) {
     return scenario + "-" + UUID.randomUUID().toString().substring(0, 6) + "-";
   }

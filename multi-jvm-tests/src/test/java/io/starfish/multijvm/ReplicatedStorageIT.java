@@ -219,42 +219,9 @@ class ReplicatedStorageIT extends FaultScenarios {
     return workload.failedAttemptsSince(from).stream().filter(f -> to - f.nanos() >= 0).toList();
   }
 
-  /** Each statement until it succeeds (they are IF NOT EXISTS): the ring may lag on schema. */
   private static void createSchemaWithThreeReplicas() {
-    org.apache.pekko.actor.ActorSystem system =
-        org.apache.pekko.actor.ActorSystem.create(
-            "schema",
-            io.starfish.runtime.internal.CassandraConfig.apply(
-                com.typesafe.config.ConfigFactory.parseString(
-                        "pekko.actor.provider = local\n"
-                            + "starfish.cassandra.replication-factor = 3\n"
-                            + "starfish.cassandra.contact-points = \""
-                            + ring.contactPointList()
-                            + "\"")
-                    .withFallback(com.typesafe.config.ConfigFactory.load())));
-    List<String> statements;
-    try {
-      statements = io.starfish.persistence.CassandraSchema.statements(system);
-    } finally {
-      system.terminate();
-    }
-    try (CqlSession cql = InvariantChecker.session(ring.contactPointList())) {
-      for (String statement : statements) {
-        ForkedCluster.await(
-            "schema statement applied: " + statement.lines().findFirst().orElse(""),
-            Duration.ofSeconds(60),
-            () -> {
-              try {
-                cql.execute(statement);
-                return true;
-              } catch (RuntimeException e) {
-                System.out.println("[cassandra-ring] schema statement failed, again: " + e);
-                return false;
-              }
-            });
-      }
-      System.out.println("[cassandra-ring] schema created: " + statements.size() + " statements");
-    }
+    int statements = RingSchema.create(ring.contactPointList(), "");
+    System.out.println("[cassandra-ring] schema created: " + statements + " statements");
   }
 
   private static Map<String, String> replicationOfTheJournalKeyspace() {

@@ -48,12 +48,14 @@ import java.util.stream.Collectors;
  *
  * <p>Run: {@code ./mvnw -B -pl multi-jvm-tests -am -Pbench -DskipTests verify
  * -Dbench.args="throughput"} (options: {@code --levels 4,16,64 --seconds 20 --systems
- * starfish,plain-pekko,raw-cassandra --warm-up 90 --hot on} (--hot: also one hot entity under every
- * connection, workload "counter-hot"); "starfish" runs the example application as it ships, with
- * events-by-tag off; also {@code starfish-tagged}: with events-by-tag on (the cost of tagging, and
- * the lag of the account-balances view); also {@code starfish-unfenced}: Starfish with the plugin's
- * unfenced journal, for the cost of fencing). Writes {@code target/bench/throughput.json} and
- * {@code throughput.md}.
+ * starfish,plain-pekko,raw-cassandra --warm-up 90 --hot on --cassandra single} (--hot: also one hot
+ * entity under every connection, workload "counter-hot"; {@code --hot only}: that workload alone;
+ * {@code --cassandra ring}: on a ring of three Cassandra nodes, three replicas, QUORUM, see {@link
+ * BenchCassandra}); "starfish" runs the example application as it ships, with events-by-tag off;
+ * also {@code starfish-tagged}: with events-by-tag on (the cost of tagging, and the lag of the
+ * account-balances view); also {@code starfish-unfenced}: Starfish with the plugin's unfenced
+ * journal, for the cost of fencing). Writes {@code target/bench/throughput.json} and {@code
+ * throughput.md}.
  */
 public final class ThroughputBenchmark {
 
@@ -77,6 +79,15 @@ public final class ThroughputBenchmark {
   /** The round being measured (--rounds): every system runs once per round. */
   private static int round = 1;
 
+  /**
+   * Only the hot-entity workload (--hot only): no 1000-entity workloads, and the hot entity gets
+   * the whole warm-up.
+   */
+  private static boolean hotOnly;
+
+  /** The Cassandra of the run (--cassandra single|ring). */
+  private static BenchCassandra cassandra;
+
   record Result(
       int round,
       String system,
@@ -99,6 +110,7 @@ public final class ThroughputBenchmark {
     int seconds = 20;
     List<String> systems = List.of("starfish", "plain-pekko", "raw-cassandra");
     int rounds = 1;
+    String cassandraKind = "single";
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--levels" ->
@@ -106,7 +118,12 @@ public final class ThroughputBenchmark {
         case "--seconds" -> seconds = Integer.parseInt(args[++i]);
         case "--systems" -> systems = List.of(args[++i].split(","));
         case "--warm-up" -> warmUpSeconds = Integer.parseInt(args[++i]);
-        case "--hot" -> hot = args[++i].equals("on");
+        case "--hot" -> {
+          String value = args[++i];
+          hot = !value.equals("off");
+          hotOnly = value.equals("only");
+        }
+        case "--cassandra" -> cassandraKind = args[++i];
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
@@ -121,7 +138,7 @@ public final class ThroughputBenchmark {
     List<Result> results = new ArrayList<>();
     List<Rss> rss = new ArrayList<>();
     try {
-      TestCassandra.instance();
+      cassandra = BenchCassandra.start(cassandraKind);
       for (round = 1; round <= rounds; round++) {
         // Alternate the order: neither the first place (a fresher machine, or a noisier one)
         // nor the last favours one system in every round.
@@ -135,7 +152,9 @@ public final class ThroughputBenchmark {
         }
       }
     } finally {
-      TestCassandra.stop();
+      if (cassandra != null) {
+        cassandra.close();
+      }
     }
     report(results, rss, levels, seconds, out);
   }
@@ -218,7 +237,11 @@ public final class ThroughputBenchmark {
       throws Exception {
     try (ForkedCluster cluster =
         new ForkedCluster(
-            "bench-throughput-" + name, 3, ownKeyspaces(name, environment), HEAP_MB)) {
+            "bench-throughput-" + name,
+            3,
+            cassandra.environment(ownKeyspaces(name, environment), keyspace(name)),
+            HEAP_MB)) {
+      cluster.useCassandra(cassandra.contactPoints());
       say(name + ": starting 3 nodes");
       cluster.start(Duration.ofMinutes(3));
       String base = "http://127.0.0.1:" + cluster.node(1).httpPort;
@@ -236,6 +259,9 @@ public final class ThroughputBenchmark {
           new String[] {
             "/api/v1/entities/account/" + name + "-", "{\"type\":\"deposit\",\"amount\":1}"
           });
+      if (hotOnly) {
+        workloads.clear();
+      }
       for (Map.Entry<String, String[]> workload : workloads.entrySet()) {
         String[] spec = workload.getValue();
         prime(name + " " + workload.getKey(), base, spec[0], spec[1]);
@@ -269,7 +295,7 @@ public final class ThroughputBenchmark {
       for (ForkedCluster.Node node : cluster.nodes()) {
         rss.add(rssOf(name, "node " + node.index, node.pid(), HEAP_MB));
       }
-      rss.add(rssOf(name, "Cassandra", TestCassandra.instance().pid(), -1));
+      addCassandraRss(name, rss);
     }
   }
 
@@ -279,7 +305,7 @@ public final class ThroughputBenchmark {
    * entities an earlier one remembered (same type names, same shard store ids).
    */
   static Map<String, String> ownKeyspaces(String system, Map<String, String> environment) {
-    String keyspace = ("tp_" + system + "_" + round).replaceAll("[^A-Za-z0-9_]", "_");
+    String keyspace = keyspace(system);
     Map<String, String> env = new java.util.HashMap<>(environment);
     env.merge(
         "JAVA_TOOL_OPTIONS",
@@ -290,6 +316,19 @@ public final class ThroughputBenchmark {
             + "_snapshot",
         (given, keyspaces) -> keyspaces + " " + given);
     return env;
+  }
+
+  /** The journal keyspace of a system in the current round (its snapshots: that + "_snapshot"). */
+  static String keyspace(String system) {
+    return ("tp_" + system + "_" + round).replaceAll("[^A-Za-z0-9_]", "_");
+  }
+
+  private static void addCassandraRss(String system, List<Rss> rss) {
+    List<Long> pids = cassandra.pids();
+    for (int i = 0; i < pids.size(); i++) {
+      rss.add(
+          rssOf(system, pids.size() == 1 ? "Cassandra" : "Cassandra " + (i + 1), pids.get(i), -1));
+    }
   }
 
   /** The lag of one view over the whole run (its histogram, summed over the nodes). */
@@ -354,10 +393,12 @@ public final class ThroughputBenchmark {
       String base = "http://127.0.0.1:" + cluster.httpPorts.get(0);
       String prefix = "/counter/tp-";
       String body = "{\"by\":1}";
-      prime("plain-pekko counter", base, prefix, body);
-      say("plain-pekko counter: warm-up");
-      wrk(script, base, prefix, body, 16, warmUpSeconds);
-      for (int level : levels) {
+      if (!hotOnly) {
+        prime("plain-pekko counter", base, prefix, body);
+        say("plain-pekko counter: warm-up");
+        wrk(script, base, prefix, body, 16, warmUpSeconds);
+      }
+      for (int level : hotOnly ? List.<Integer>of() : levels) {
         results.add(
             result(
                 "plain-pekko", "counter", level, wrk(script, base, prefix, body, level, seconds)));
@@ -387,7 +428,7 @@ public final class ThroughputBenchmark {
       List<Result> results)
       throws IOException, InterruptedException {
     say(system + " counter-hot: warm-up");
-    wrk(script, base, prefix, body, 16, 10, 1);
+    wrk(script, base, prefix, body, 16, hotOnly ? warmUpSeconds : 10, 1);
     for (int level : levels) {
       results.add(
           result(system, "counter-hot", level, wrk(script, base, prefix, body, level, seconds, 1)));
@@ -403,7 +444,7 @@ public final class ThroughputBenchmark {
    */
   private static void rawCassandra(List<Integer> levels, int seconds, List<Result> results)
       throws Exception {
-    String contactPoint = TestCassandra.instance().contactPoint();
+    String contactPoint = cassandra.onePoint();
     int colon = contactPoint.lastIndexOf(':');
     try (CqlSession session =
         CqlSession.builder()
@@ -635,6 +676,8 @@ public final class ThroughputBenchmark {
       Path logs =
           Path.of(System.getProperty("starfish.test.work-dir", "target/it-work")).resolve("logs");
       Files.createDirectories(logs);
+      Map<String, String> schema =
+          cassandra.environment(ownKeyspaces("plain-pekko", Map.of()), keyspace("plain-pekko"));
       for (int i = 0; i < size; i++) {
         ProcessBuilder builder =
             new ProcessBuilder(
@@ -653,9 +696,9 @@ public final class ThroughputBenchmark {
         env.put("STARFISH_REMOTE_PORT", remotePorts.get(i).toString());
         env.put("STARFISH_HTTP_PORT", httpPorts.get(i).toString());
         env.put("STARFISH_SEED_NODES", seeds);
-        env.put("STARFISH_CASSANDRA_CONTACT_POINT", TestCassandra.instance().contactPoint());
+        env.put("STARFISH_CASSANDRA_CONTACT_POINT", cassandra.onePoint());
         env.put("BENCH_NODES", Integer.toString(size));
-        env.putAll(ownKeyspaces("plain-pekko", Map.of()));
+        env.putAll(schema);
         processes.add(builder.start());
       }
       ForkedCluster.await(
@@ -761,6 +804,10 @@ public final class ThroughputBenchmark {
         .append(ENTITIES)
         .append(" entities, Cassandra ")
         .append(io.starfish.persistence.embedded.EmbeddedCassandra.version())
+        .append(
+            cassandra != null && cassandra.isRing()
+                ? " (a ring of 3 on loopback, 3 replicas, QUORUM)"
+                : " (one local node)")
         .append(", JDK ")
         .append(System.getProperty("java.version"))
         .append(", ")

@@ -94,41 +94,56 @@ public final class DeclaredEntity<C, E extends CborSerializable, S extends CborS
     return EntityState.of(type.initialState());
   }
 
+  /**
+   * One method reference, not Pekko's handler builder: the builder's cases (nine, with two lambdas
+   * each) were built again for every entity instance, 0.6 KB of every idle entity's heap
+   * (docs/benchmarks.md §10.4).
+   */
   @Override
   public CommandHandlerWithReply<EntityMessage, CborSerializable, EntityState<S>> commandHandler() {
-    return newCommandHandlerWithReplyBuilder()
-        .forAnyState()
-        .onCommand(Execute.class, this::onExecute)
-        .onCommand(
-            ControlMessages.ExecuteBatch.class,
-            (state, batch) -> onCommands(state, batch.commands()))
-        // Consumed by the group commit in front; without one it means nothing.
-        .onCommand(ControlMessages.Settled.class, (state, settled) -> Effect().noReply())
-        .onCommand(StepEnded.class, this::onStepEnded)
-        .onCommand(
-            StepDue.class,
-            (state, due) -> {
-              if (saga != null) {
-                saga.onStepDue(state.domain(), due);
-              }
-              return Effect().noReply();
-            })
-        // Under sharding the guard (EntityGuard) turns Idle into Passivate before it gets here;
-        // an entity run without it (unit tests) has no one to passivate it and ignores it.
-        .onCommand(ControlMessages.Idle.class, (state, idle) -> Effect().noReply())
-        .onCommand(
-            GetState.class,
-            (state, get) ->
-                Effect()
-                    .reply(
-                        get.replyTo(),
-                        state.deleted()
-                            ? new EntityResult.Gone(state.deletedAtVersion())
-                            : new EntityResult.Current(
-                                version(state), EntityRendering.render(state.domain()))))
-        .onCommand(EntityMessage.Delete.class, this::onDelete)
-        .onCommand(ControlMessages.TimerDue.class, this::onTimerDue)
-        .build();
+    return this::onMessage;
+  }
+
+  private ReplyEffect<CborSerializable, EntityState<S>> onMessage(
+      EntityState<S> state, EntityMessage message) {
+    if (message instanceof Execute execute) {
+      return onExecute(state, execute);
+    }
+    if (message instanceof ControlMessages.ExecuteBatch batch) {
+      return onCommands(state, batch.commands());
+    }
+    if (message instanceof GetState get) {
+      return Effect()
+          .reply(
+              get.replyTo(),
+              state.deleted()
+                  ? new EntityResult.Gone(state.deletedAtVersion())
+                  : new EntityResult.Current(
+                      version(state), EntityRendering.render(state.domain())));
+    }
+    if (message instanceof StepEnded ended) {
+      return onStepEnded(state, ended);
+    }
+    if (message instanceof StepDue due) {
+      if (saga != null) {
+        saga.onStepDue(state.domain(), due);
+      }
+      return Effect().noReply();
+    }
+    if (message instanceof ControlMessages.TimerDue due) {
+      return onTimerDue(state, due);
+    }
+    if (message instanceof EntityMessage.Delete delete) {
+      return onDelete(state, delete);
+    }
+    // Settled is consumed by the group commit in front; without one it means nothing. Under
+    // sharding the guard (EntityGuard) turns Idle into Passivate before it gets here; an entity run
+    // without it (unit tests) has no one to passivate it and ignores it.
+    if (message instanceof ControlMessages.Settled || message instanceof ControlMessages.Idle) {
+      return Effect().noReply();
+    }
+    throw new IllegalArgumentException(
+        "no handler for " + message.getClass().getName() + " in " + context.persistenceId().id());
   }
 
   /**
