@@ -1,5 +1,6 @@
 package io.starfish.http;
 
+import io.starfish.http.internal.Completions;
 import io.starfish.http.internal.ResendingAsk;
 import io.starfish.sharding.CommandCodec;
 import io.starfish.sharding.EntityDefinition;
@@ -16,7 +17,6 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
-import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.Allow;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
@@ -24,6 +24,8 @@ import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import scala.jdk.javaapi.FutureConverters;
+import scala.util.Success;
 
 /**
  * {@code POST /api/v1/entities/{type}/{id}} (run a command), {@code GET} (read the state), as in
@@ -111,7 +113,12 @@ public final class EntityRoutes extends AllDirectives {
                     .toResponse(instance, settings.retryAfterSeconds()));
           }
           return mapRouteResultFuture(
-              result -> result.whenComplete((done, failure) -> inFlight.decrementAndGet()),
+              result -> {
+                // Counted down where the result completes: a whenComplete stage would be a hop
+                // to another thread per request (Completions).
+                Completions.onComplete(result, (done, failure) -> inFlight.decrementAndGet());
+                return result;
+              },
               () -> handleExceptions(failures(instance), inner));
         });
   }
@@ -164,7 +171,7 @@ public final class EntityRoutes extends AllDirectives {
               .addHeader(Allow.create(HttpMethods.GET, HttpMethods.POST)));
     }
     log.info("deleting {}/{}", type, id);
-    return completeWithFuture(ask(type, id, instance, true, EntityMessage.Delete::new));
+    return ask(type, id, instance, true, EntityMessage.Delete::new);
   }
 
   private Route command(String type, String id, Optional<String> key, String instance) {
@@ -190,13 +197,12 @@ public final class EntityRoutes extends AllDirectives {
                 Problem.invalidCommand(decoded.error())
                     .toResponse(instance, settings.retryAfterSeconds()));
           }
-          return completeWithFuture(
-              ask(
-                  type,
-                  id,
-                  instance,
-                  key.isPresent(),
-                  replyTo -> new EntityMessage.Execute(json, key.orElse(null), replyTo)));
+          return ask(
+              type,
+              id,
+              instance,
+              key.isPresent(),
+              replyTo -> new EntityMessage.Execute(json, key.orElse(null), replyTo));
         });
   }
 
@@ -205,7 +211,7 @@ public final class EntityRoutes extends AllDirectives {
     if (addressProblem.isPresent()) {
       return complete(addressProblem.get().toResponse(instance, settings.retryAfterSeconds()));
     }
-    return completeWithFuture(ask(type, id, instance, true, EntityMessage.GetState::new));
+    return ask(type, id, instance, true, EntityMessage.GetState::new);
   }
 
   /** Keys as in the IETF Idempotency-Key draft: a short opaque string, e.g. a UUID. */
@@ -253,10 +259,12 @@ public final class EntityRoutes extends AllDirectives {
   }
 
   /**
-   * Asks the entity; {@code repeatable} messages (reads, keyed commands) are sent again while
-   * unanswered ({@link ResendingAsk}).
+   * Asks the entity and answers with its result; {@code repeatable} messages (reads, keyed
+   * commands) are sent again while unanswered ({@link ResendingAsk}). The answer is rendered in one
+   * task on the routing's dispatcher, as Pekko's own {@code onComplete} directive would: stages on
+   * the ask's future would each be a hop to the common pool.
    */
-  private CompletionStage<HttpResponse> ask(
+  private Route ask(
       String type,
       String id,
       String instance,
@@ -274,8 +282,19 @@ public final class EntityRoutes extends AllDirectives {
     } catch (RuntimeException e) {
       answer = CompletableFuture.failedFuture(e);
     }
-    return answer
-        .thenApply(result -> answers.of(type, id, instance, result))
-        .exceptionally(failure -> answers.failed(type, id, instance, failure));
+    CompletionStage<EntityResult> asked = answer;
+    return extractExecutionContext(
+        dispatcher ->
+            completeWithFuture(
+                FutureConverters.asJava(
+                    FutureConverters.asScala(asked)
+                        .transform(
+                            outcome ->
+                                new Success<>(
+                                    outcome.isSuccess()
+                                        ? answers.of(type, id, instance, outcome.get())
+                                        : answers.failed(
+                                            type, id, instance, outcome.failed().get())),
+                            dispatcher))));
   }
 }

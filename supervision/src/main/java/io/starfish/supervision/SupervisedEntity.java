@@ -1,10 +1,9 @@
 package io.starfish.supervision;
 
-import io.starfish.supervision.internal.DependencyGate;
+import io.starfish.supervision.internal.EntityGate;
 import io.starfish.supervision.internal.EntityScope;
 import io.starfish.supervision.internal.FailureMemory;
 import io.starfish.supervision.internal.FailureRecorder;
-import io.starfish.supervision.internal.QuarantineGate;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
@@ -123,9 +122,8 @@ public final class SupervisedEntity<M> {
                   entity);
           Behavior<M> supervised =
               Behaviors.supervise(recorded).onFailure(Exception.class, strategy);
-          Behavior<M> gated =
-              Behaviors.intercept(() -> new QuarantineGate<>(scope, onGiveUp), supervised);
-          return Behaviors.intercept(() -> new DependencyGate<>(scope, dependencyDown), gated);
+          return Behaviors.intercept(
+              () -> new EntityGate<>(scope, onGiveUp, dependencyDown), supervised);
         });
   }
 }

@@ -93,7 +93,8 @@ public final class ResendingAsk {
       } catch (RuntimeException e) {
         answer = CompletableFuture.failedFuture(e);
       }
-      answer.whenComplete(
+      Completions.onComplete(
+          answer,
           (reply, failure) -> {
             if (failure == null) {
               result.complete(reply);

@@ -11,8 +11,12 @@ import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AskPattern;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.sharding.ShardRegion.CurrentShardRegionState;
+import org.apache.pekko.cluster.sharding.typed.ClusterShardingQuery;
+import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
@@ -39,14 +43,22 @@ import org.apache.pekko.persistence.typed.javadsl.RetentionCriteria;
  * or problem+json). It runs with the same configuration as a Starfish node (the runtime's
  * application.conf: cluster timings, sharding, Cassandra journal, serialization), joins through the
  * same seed-node settings, snapshots every 100 events as Starfish does, and answers {@code POST
- * /counter/{id}} with {@code {"by":N}} by {@code {"value":V}}. It exists to be beaten or matched.
+ * /counter/{id}} with {@code {"by":N}} by {@code {"value":V}}, {@code GET /counter/{id}} (a read,
+ * which starts the entity) with the same, and {@code GET /entities} with the number of counters
+ * running on this node. It exists to be beaten or matched.
  */
 public final class PlainPekkoNode extends AllDirectives {
 
   /** Serialization marker of the baseline's messages: Jackson CBOR, bound in {@link #main}. */
   public interface Cbor {}
 
-  public record Increment(long by, ActorRef<Value> replyTo) implements Cbor {}
+  /** What the counter takes. */
+  public sealed interface Command extends Cbor permits Increment, Get {}
+
+  public record Increment(long by, ActorRef<Value> replyTo) implements Command {}
+
+  /** Reads the value (starts the entity if it is not running: the memory benchmark's read). */
+  public record Get(ActorRef<Value> replyTo) implements Command {}
 
   public record Value(long value) implements Cbor {}
 
@@ -54,10 +66,9 @@ public final class PlainPekkoNode extends AllDirectives {
 
   public record State(long value) implements Cbor {}
 
-  static final EntityTypeKey<Increment> KEY =
-      EntityTypeKey.create(Increment.class, "plain-counter");
+  static final EntityTypeKey<Command> KEY = EntityTypeKey.create(Command.class, "plain-counter");
 
-  static final class Counter extends EventSourcedBehavior<Increment, Incremented, State> {
+  static final class Counter extends EventSourcedBehavior<Command, Incremented, State> {
     Counter(String id) {
       super(PersistenceId.of("plain-counter", id));
     }
@@ -68,7 +79,7 @@ public final class PlainPekkoNode extends AllDirectives {
     }
 
     @Override
-    public CommandHandler<Increment, Incremented, State> commandHandler() {
+    public CommandHandler<Command, Incremented, State> commandHandler() {
       return newCommandHandlerBuilder()
           .forAnyState()
           .onCommand(
@@ -77,6 +88,10 @@ public final class PlainPekkoNode extends AllDirectives {
                   Effect()
                       .persist(new Incremented(increment.by()))
                       .thenRun(next -> increment.replyTo().tell(new Value(next.value()))))
+          .onCommand(
+              Get.class,
+              (state, get) ->
+                  Effect().none().thenRun(now -> get.replyTo().tell(new Value(now.value()))))
           .build();
     }
 
@@ -133,6 +148,44 @@ public final class PlainPekkoNode extends AllDirectives {
                                                   "{\"value\":" + done.get().value() + "}"))
                                           : complete(StatusCodes.SERVICE_UNAVAILABLE));
                             }))),
+        path(
+            PathMatchers.segment("counter").slash(PathMatchers.segment()),
+            id ->
+                get(
+                    () ->
+                        onComplete(
+                            sharding
+                                .entityRefFor(KEY, id)
+                                .<Value>ask(Get::new, Duration.ofSeconds(30)),
+                            done ->
+                                done.isSuccess()
+                                    ? complete(
+                                        HttpEntities.create(
+                                            ContentTypes.APPLICATION_JSON,
+                                            "{\"value\":" + done.get().value() + "}"))
+                                    : complete(StatusCodes.SERVICE_UNAVAILABLE)))),
+        path(
+            "entities",
+            () ->
+                get(
+                    () ->
+                        onComplete(
+                            AskPattern.<ClusterShardingQuery, CurrentShardRegionState>ask(
+                                sharding.shardState(),
+                                replyTo -> new GetShardRegionState(KEY, replyTo),
+                                Duration.ofSeconds(30),
+                                system.scheduler()),
+                            done ->
+                                done.isSuccess()
+                                    ? complete(
+                                        HttpEntities.create(
+                                            ContentTypes.APPLICATION_JSON,
+                                            "{\"running\":"
+                                                + done.get().getShards().stream()
+                                                    .mapToLong(s -> s.getEntityIds().size())
+                                                    .sum()
+                                                + "}"))
+                                    : complete(StatusCodes.SERVICE_UNAVAILABLE)))),
         path(
             "ready",
             () ->
@@ -194,7 +247,7 @@ public final class PlainPekkoNode extends AllDirectives {
     system.log().info("plain Pekko baseline node started");
   }
 
-  private static Behavior<Increment> counter(String id) {
+  private static Behavior<Command> counter(String id) {
     return new Counter(id);
   }
 }

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.starfish.multijvm.ForkedCluster;
-import io.starfish.persistence.testing.TestCassandra;
 import io.starfish.sharding.EntityJson;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -15,9 +14,7 @@ import java.io.InputStream;
 import java.io.InputStreamReader;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -33,7 +30,6 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.stream.Collectors;
 
 /**
  * Persisted commands per second through the HTTP API of a 3-node cluster on loopback, at several
@@ -48,7 +44,8 @@ import java.util.stream.Collectors;
  *
  * <p>Run: {@code ./mvnw -B -pl multi-jvm-tests -am -Pbench -DskipTests verify
  * -Dbench.args="throughput"} (options: {@code --levels 4,16,64 --seconds 20 --systems
- * starfish,plain-pekko,raw-cassandra --warm-up 90 --hot on --cassandra single} (--hot: also one hot
+ * starfish,plain-pekko,raw-cassandra --warm-up 90 --hot on --cassandra single --workloads
+ * counter,account} (--workloads: which of Starfish's two are measured; --hot: also one hot
  * entity under every connection, workload "counter-hot"; {@code --hot only}: that workload alone;
  * {@code --cassandra ring}: on a ring of three Cassandra nodes, three replicas, QUORUM, see {@link
  * BenchCassandra}); "starfish" runs the example application as it ships, with events-by-tag off;
@@ -84,6 +81,9 @@ public final class ThroughputBenchmark {
    * the whole warm-up.
    */
   private static boolean hotOnly;
+
+  /** Starfish's workloads to measure (--workloads): counter, account or both. */
+  private static List<String> starfishWorkloads = List.of("counter", "account");
 
   /** The Cassandra of the run (--cassandra single|ring). */
   private static BenchCassandra cassandra;
@@ -125,6 +125,7 @@ public final class ThroughputBenchmark {
         }
         case "--cassandra" -> cassandraKind = args[++i];
         case "--rounds" -> rounds = Integer.parseInt(args[++i]);
+        case "--workloads" -> starfishWorkloads = List.of(args[++i].split(","));
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
@@ -259,6 +260,7 @@ public final class ThroughputBenchmark {
           new String[] {
             "/api/v1/entities/account/" + name + "-", "{\"type\":\"deposit\",\"amount\":1}"
           });
+      workloads.keySet().retainAll(starfishWorkloads);
       if (hotOnly) {
         workloads.clear();
       }
@@ -387,7 +389,12 @@ public final class ThroughputBenchmark {
   private static void plainPekko(
       List<Integer> levels, int seconds, Path script, List<Result> results, List<Rss> rss)
       throws Exception {
-    try (PlainPekkoCluster cluster = new PlainPekkoCluster(3)) {
+    try (PlainPekkoCluster cluster =
+        new PlainPekkoCluster(
+            3,
+            HEAP_MB,
+            cassandra.environment(ownKeyspaces("plain-pekko", Map.of()), keyspace("plain-pekko")),
+            cassandra.onePoint())) {
       say("plain-pekko: starting 3 nodes");
       cluster.start(Duration.ofMinutes(3));
       String base = "http://127.0.0.1:" + cluster.httpPorts.get(0);
@@ -650,101 +657,6 @@ public final class ThroughputBenchmark {
       say("cannot read the RSS of pid " + pid + ": " + e);
     }
     return new Rss(system, process, pid, kib < 0 ? -1 : kib / 1024, heapMaxMiB);
-  }
-
-  // ---- the plain Pekko cluster ----
-
-  /** Three {@link PlainPekkoNode} JVMs on loopback, started and stopped like ForkedCluster's. */
-  static final class PlainPekkoCluster implements AutoCloseable {
-    final List<Process> processes = new ArrayList<>();
-    final List<Integer> remotePorts = new ArrayList<>();
-    final List<Integer> httpPorts = new ArrayList<>();
-    private final int size;
-    private final HttpClient http = HttpClient.newHttpClient();
-
-    PlainPekkoCluster(int size) {
-      this.size = size;
-      for (int i = 0; i < size; i++) {
-        remotePorts.add(TestCassandra.freePort());
-        httpPorts.add(TestCassandra.freePort());
-      }
-    }
-
-    void start(Duration timeout) throws IOException {
-      String seeds =
-          remotePorts.stream().map(p -> "127.0.0.1:" + p).collect(Collectors.joining(","));
-      Path logs =
-          Path.of(System.getProperty("starfish.test.work-dir", "target/it-work")).resolve("logs");
-      Files.createDirectories(logs);
-      Map<String, String> schema =
-          cassandra.environment(ownKeyspaces("plain-pekko", Map.of()), keyspace("plain-pekko"));
-      for (int i = 0; i < size; i++) {
-        ProcessBuilder builder =
-            new ProcessBuilder(
-                    Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                    "-Xms128m",
-                    "-Xmx" + HEAP_MB + "m",
-                    "-XX:+UseG1GC",
-                    "-Dlogback.configurationFile=logback.xml",
-                    "-cp",
-                    System.getProperty("java.class.path"),
-                    PlainPekkoNode.class.getName())
-                .redirectErrorStream(true)
-                .redirectOutput(
-                    logs.resolve("bench-plain-pekko-node-" + (i + 1) + ".log").toFile());
-        Map<String, String> env = builder.environment();
-        env.put("STARFISH_REMOTE_PORT", remotePorts.get(i).toString());
-        env.put("STARFISH_HTTP_PORT", httpPorts.get(i).toString());
-        env.put("STARFISH_SEED_NODES", seeds);
-        env.put("STARFISH_CASSANDRA_CONTACT_POINT", cassandra.onePoint());
-        env.put("BENCH_NODES", Integer.toString(size));
-        env.putAll(schema);
-        processes.add(builder.start());
-      }
-      ForkedCluster.await(
-          "the plain Pekko nodes ready (logs in " + logs + ")",
-          timeout,
-          () -> {
-            for (int i = 0; i < size; i++) {
-              if (!processes.get(i).isAlive()) {
-                throw new IllegalStateException("plain Pekko node " + (i + 1) + " exited");
-              }
-              try {
-                HttpResponse<String> ready =
-                    http.send(
-                        HttpRequest.newBuilder(
-                                URI.create("http://127.0.0.1:" + httpPorts.get(i) + "/ready"))
-                            .timeout(Duration.ofSeconds(2))
-                            .build(),
-                        HttpResponse.BodyHandlers.ofString());
-                if (ready.statusCode() != 200) {
-                  return false;
-                }
-              } catch (IOException e) {
-                return false;
-              } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-              }
-            }
-            return true;
-          });
-    }
-
-    @Override
-    public void close() {
-      processes.forEach(Process::destroy);
-      for (Process process : processes) {
-        try {
-          if (!process.waitFor(20, TimeUnit.SECONDS)) {
-            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-          }
-        } catch (InterruptedException e) {
-          Thread.currentThread().interrupt();
-          process.destroyForcibly();
-        }
-      }
-    }
   }
 
   // ---- latencies of the raw writer ----

@@ -14,6 +14,9 @@ import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import scala.concurrent.ExecutionContext;
+import scala.jdk.javaapi.FutureConverters;
+import scala.runtime.BoxedUnit;
 
 /**
  * One ask to an entity through Cluster Sharding, as the node's gateway makes it: commands fail fast
@@ -58,14 +61,27 @@ public final class EntityAsk {
                   + circuit.openReason().orElse("")));
     }
     long started = System.nanoTime();
-    return entity
-        .<EntityResult>ask(
+    CompletionStage<EntityResult> asked =
+        entity.ask(
             replyTo ->
                 new EntityMessage.Execute(execute.command(), execute.idempotencyKey(), replyTo),
-            timeout)
-        .whenComplete(
-            (result, failure) ->
-                telemetry.command(type, outcomeName(result, failure), System.nanoTime() - started));
+            timeout);
+    // Recorded where the answer arrives: a whenComplete stage on Pekko's future would be a hop to
+    // the common pool per command (docs/benchmarks.md, section 10.2), and the caller gets Pekko's
+    // future itself, which Pekko HTTP unwraps without a stage.
+    FutureConverters.asScala(asked)
+        .onComplete(
+            outcome -> {
+              telemetry.command(
+                  type,
+                  outcome.isSuccess()
+                      ? outcomeName(outcome.get(), null)
+                      : outcomeName(null, outcome.failed().get()),
+                  System.nanoTime() - started);
+              return BoxedUnit.UNIT;
+            },
+            ExecutionContext.parasitic$.MODULE$);
+    return asked;
   }
 
   /** {@code built} with the ask's reply-to; other message kinds are built again by the factory. */

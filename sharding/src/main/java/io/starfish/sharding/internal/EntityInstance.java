@@ -24,7 +24,7 @@ import org.apache.pekko.persistence.typed.PersistenceId;
  * One entity instance as Starfish runs it, sharding aside: the entity's behaviour inside its
  * supervision (restart with backoff, poison-command quarantine, journal failures reported to the
  * node's {@link JournalCircuit}, crash requests), behind a {@link GroupCommit} if it is a plain
- * declared entity, with its type and id in every log line.
+ * declared entity ({@link EntityIncarnation}), with its type and id in every log line.
  */
 public final class EntityInstance {
 
@@ -67,18 +67,14 @@ public final class EntityInstance {
                                       ? router
                                       : shardedRouter(actorContext.getSystem())),
                               grouped));
-              Behavior<EntityMessage> crashable =
-                  Behaviors.intercept(() -> new CrashOnRequest(type.name(), entityId), entity);
-              // Inside supervision (restarted with the entity), outside the crash request: it
-              // sees every failure of the entity and answers the commands still waiting.
-              Behavior<EntityMessage> inner =
-                  grouped
-                      ? Behaviors.intercept(
-                          () ->
-                              new GroupCommit<EntityMessage>(
-                                  settings.groupCommitMaxBatch(), settings.groupCommitMaxWaiting()),
-                          crashable)
-                      : crashable;
+              // Inside supervision: created anew, with an empty group commit, on every restart.
+              Behavior<EntityMessage> incarnation =
+                  EntityIncarnation.wrap(
+                      type.name(),
+                      entityId,
+                      grouped ? settings.groupCommitMaxBatch() : 0,
+                      settings.groupCommitMaxWaiting(),
+                      entity);
               JournalCircuit circuit = JournalCircuit.get(context.getSystem());
               FailureStatistics statistics = FailureStatistics.get(context.getSystem());
               return SupervisedEntity.of(
@@ -98,7 +94,7 @@ public final class EntityInstance {
                   // entities through other nodes, as its own HTTP routes do.
                   .refuseCommandsWhile(circuit::openReason)
                   .onGiveUp(onGiveUp)
-                  .wrap(StaleJournalAnswers.wrap(type.name() + "/" + entityId, inner));
+                  .wrap(incarnation);
             });
     return Behaviors.withMdc(EntityMessage.class, mdc, supervised);
   }

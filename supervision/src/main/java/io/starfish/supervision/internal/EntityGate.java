@@ -2,6 +2,7 @@ package io.starfish.supervision.internal;
 
 import java.util.Optional;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.BehaviorInterceptor;
@@ -12,23 +13,39 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sits outside the restart supervisor, so it lives as long as the entity's actor: refuses
- * quarantined commands before they reach the entity, and when the supervisor gives up (too many
- * restarts in a row) hands the entity to {@code onGiveUp} and answers every request with
- * "unavailable" until the actor is stopped.
+ * Sits outside the restart supervisor, so it lives as long as the entity's actor. In this order:
+ *
+ * <ol>
+ *   <li><b>Dependency down</b>: while a dependency the entity cannot work without is known to be
+ *       down (e.g. the node's journal circuit is open), commands are answered "unavailable" at once
+ *       instead of waiting in a restarting or recovering entity for the caller's timeout. Queries
+ *       pass through.
+ *   <li><b>Quarantine</b>: quarantined commands are refused before they reach the entity.
+ *   <li><b>Giving up</b>: when the supervisor gives up (too many restarts in a row), the entity is
+ *       handed to {@code onGiveUp} and every request is answered "unavailable" until the actor is
+ *       stopped.
+ * </ol>
+ *
+ * <p>One interceptor for the three: each Pekko interceptor is a wrapper object per entity and a
+ * call per message.
  */
-public final class QuarantineGate<M> extends BehaviorInterceptor<M, M> {
+public final class EntityGate<M> extends BehaviorInterceptor<M, M> {
 
-  private static final Logger log = LoggerFactory.getLogger(QuarantineGate.class);
+  private static final Logger log = LoggerFactory.getLogger(EntityGate.class);
 
   private final EntityScope<M> scope;
   private final Consumer<ActorRef<M>> onGiveUp;
+  private final Supplier<Optional<String>> dependencyDown;
 
   @SuppressWarnings("unchecked")
-  public QuarantineGate(EntityScope<M> scope, Consumer<ActorRef<M>> onGiveUp) {
+  public EntityGate(
+      EntityScope<M> scope,
+      Consumer<ActorRef<M>> onGiveUp,
+      Supplier<Optional<String>> dependencyDown) {
     super((Class<M>) (Class<?>) Object.class);
     this.scope = scope;
     this.onGiveUp = onGiveUp;
+    this.dependencyDown = dependencyDown;
   }
 
   @Override
@@ -36,6 +53,16 @@ public final class QuarantineGate<M> extends BehaviorInterceptor<M, M> {
       TypedActorContext<M> context, M message, ReceiveTarget<M> target) {
     if (scope.messageClass().isInstance(message)) {
       Optional<Object> key = scope.inspector().commandKey(message);
+      if (key.isPresent()) {
+        Optional<String> down = dependencyDown.get();
+        if (down.isPresent()) {
+          scope
+              .inspector()
+              .replyUnavailable(
+                  message, "refused without trying: " + down.get() + "; retry shortly");
+          return Behaviors.same();
+        }
+      }
       if (key.isPresent() && scope.memory().isQuarantined(key.get(), System.nanoTime())) {
         scope.statistics().quarantined(scope.entityType());
         log.debug(
