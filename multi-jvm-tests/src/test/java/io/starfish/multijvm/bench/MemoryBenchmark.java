@@ -98,6 +98,21 @@ public final class MemoryBenchmark {
               results.get(0).path("heapBytesPerEntity").asDouble()
                   / results.get(1).path("heapBytesPerEntity").asDouble()));
     }
+    for (JsonNode result : results) {
+      md.append(
+          String.format(
+              "%n%s, what the heap grew by, per entity read (top %d classes)%n%n"
+                  + "| class | instances | bytes |%n|---|---|---|%n",
+              result.path("system").asText(), TOP_CLASSES));
+      for (JsonNode c : result.path("classes")) {
+        md.append(
+            String.format(
+                "| `%s` | %.2f | %.0f |%n",
+                c.path("class").asText(),
+                c.path("instancesPerEntity").asDouble(),
+                c.path("bytesPerEntity").asDouble()));
+      }
+    }
     Files.writeString(out.resolve("memory.md"), md.toString());
     Files.writeString(
         out.resolve("memory.json"),
@@ -168,6 +183,7 @@ public final class MemoryBenchmark {
     // Every shard started and the read path compiled before the first measurement.
     activate(counters, "warm-", WARM_UP_ENTITIES);
     long before = liveHeapKiB(pid);
+    Map<String, long[]> classesBefore = histogram(pid);
     long rssBefore = ThroughputBenchmark.rssOf(system, "node", pid, HEAP_MB).rssMiB();
     say(system + ": live heap before: " + before / 1024 + " MiB");
     long start = System.nanoTime();
@@ -175,6 +191,26 @@ public final class MemoryBenchmark {
     double seconds = (System.nanoTime() - start) / 1e9;
     long runningAfter = running.getAsLong();
     long after = liveHeapKiB(pid);
+    // What one entity is made of: the classes whose live instances grew, per entity read.
+    ArrayNode classes = EntityJson.MAPPER.createArrayNode();
+    Map<String, long[]> classesAfter = histogram(pid);
+    classesAfter.entrySet().stream()
+        .map(
+            e -> {
+              long[] was = classesBefore.getOrDefault(e.getKey(), new long[2]);
+              return Map.entry(
+                  e.getKey(), new long[] {e.getValue()[0] - was[0], e.getValue()[1] - was[1]});
+            })
+        .filter(e -> e.getValue()[1] > 0)
+        .sorted((a, b) -> Long.compare(b.getValue()[1], a.getValue()[1]))
+        .limit(TOP_CLASSES)
+        .forEach(
+            e ->
+                classes
+                    .addObject()
+                    .put("class", e.getKey())
+                    .put("instancesPerEntity", (double) e.getValue()[0] / entities)
+                    .put("bytesPerEntity", (double) e.getValue()[1] / entities));
     long rssAfter = ThroughputBenchmark.rssOf(system, "node", pid, HEAP_MB).rssMiB();
     double perEntity = (after - before) * 1024.0 / entities;
     say(
@@ -193,6 +229,7 @@ public final class MemoryBenchmark {
     result.put("rssBeforeMiB", rssBefore);
     result.put("rssAfterMiB", rssAfter);
     result.put("heapMaxMiB", HEAP_MB);
+    result.set("classes", classes);
     return result;
   }
 
@@ -234,6 +271,24 @@ public final class MemoryBenchmark {
     if (!failed.isEmpty()) {
       say(failed.size() + " of " + count + " reads failed");
     }
+  }
+
+  private static final int TOP_CLASSES = 25;
+
+  private static final Pattern HISTOGRAM_LINE =
+      Pattern.compile("^\\s*\\d+:\\s+(\\d+)\\s+(\\d+)\\s+(\\S+)", Pattern.MULTILINE);
+
+  /** Live instances and bytes per class ({@code jcmd GC.class_histogram}, which runs a full GC). */
+  private static Map<String, long[]> histogram(long pid) throws IOException, InterruptedException {
+    Map<String, long[]> classes = new java.util.HashMap<>();
+    Matcher line = HISTOGRAM_LINE.matcher(jcmd(pid, "GC.class_histogram"));
+    while (line.find()) {
+      classes.merge(
+          line.group(3),
+          new long[] {Long.parseLong(line.group(1)), Long.parseLong(line.group(2))},
+          (a, b) -> new long[] {a[0] + b[0], a[1] + b[1]});
+    }
+    return classes;
   }
 
   private static final Pattern USED = Pattern.compile("total \\d+K, used (\\d+)K");

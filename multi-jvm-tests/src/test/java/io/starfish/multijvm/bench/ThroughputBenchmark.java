@@ -45,9 +45,9 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>Run: {@code ./mvnw -B -pl multi-jvm-tests -am -Pbench -DskipTests verify
  * -Dbench.args="throughput"} (options: {@code --levels 4,16,64 --seconds 20 --systems
  * starfish,plain-pekko,raw-cassandra --warm-up 90 --hot on --cassandra single --workloads
- * counter,account} (--workloads: which of Starfish's two are measured; --hot: also one hot
- * entity under every connection, workload "counter-hot"; {@code --hot only}: that workload alone;
- * {@code --cassandra ring}: on a ring of three Cassandra nodes, three replicas, QUORUM, see {@link
+ * counter,account} (--workloads: which of Starfish's two are measured; --hot: also one hot entity
+ * under every connection, workload "counter-hot"; {@code --hot only}: that workload alone; {@code
+ * --cassandra ring}: on a ring of three Cassandra nodes, three replicas, QUORUM, see {@link
  * BenchCassandra}); "starfish" runs the example application as it ships, with events-by-tag off;
  * also {@code starfish-tagged}: with events-by-tag on (the cost of tagging, and the lag of the
  * account-balances view); also {@code starfish-unfenced}: Starfish with the plugin's unfenced
