@@ -17,6 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Supplier;
 import org.apache.pekko.http.javadsl.model.HttpMethods;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
 import org.apache.pekko.http.javadsl.model.headers.Allow;
 import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.ExceptionHandler;
@@ -113,12 +114,10 @@ public final class EntityRoutes extends AllDirectives {
                     .toResponse(instance, settings.retryAfterSeconds()));
           }
           return mapRouteResultFuture(
-              result -> {
-                // Counted down where the result completes: a whenComplete stage would be a hop
-                // to another thread per request (Completions).
-                Completions.onComplete(result, (done, failure) -> inFlight.decrementAndGet());
-                return result;
-              },
+              // Counted down where the result completes, before the response goes on: a
+              // whenComplete stage would be a hop to another thread per request (Completions).
+              result ->
+                  Completions.afterRunning(result, (done, failure) -> inFlight.decrementAndGet()),
               () -> handleExceptions(failures(instance), inner));
         });
   }
@@ -289,12 +288,22 @@ public final class EntityRoutes extends AllDirectives {
                 FutureConverters.asJava(
                     FutureConverters.asScala(asked)
                         .transform(
-                            outcome ->
-                                new Success<>(
-                                    outcome.isSuccess()
-                                        ? answers.of(type, id, instance, outcome.get())
-                                        : answers.failed(
-                                            type, id, instance, outcome.failed().get())),
+                            outcome -> new Success<>(answer(type, id, instance, outcome)),
                             dispatcher))));
+  }
+
+  /**
+   * The HTTP answer to the ask's outcome; a 500 problem if even that fails (any Throwable: Scala's
+   * transform would let a fatal one escape and leave the request, and its in-flight slot, hanging).
+   */
+  private HttpResponse answer(
+      String type, String id, String instance, scala.util.Try<EntityResult> outcome) {
+    try {
+      return outcome.isSuccess()
+          ? answers.of(type, id, instance, outcome.get())
+          : answers.failed(type, id, instance, outcome.failed().get());
+    } catch (Throwable t) {
+      return answers.failed(type, id, instance, t);
+    }
   }
 }

@@ -101,7 +101,7 @@ public final class MemoryBenchmark {
     for (JsonNode result : results) {
       md.append(
           String.format(
-              "%n%s, what the heap grew by, per entity read (top %d classes)%n%n"
+              "%n%s, what the heap grew by, per entity started (top %d classes)%n%n"
                   + "| class | instances | bytes |%n|---|---|---|%n",
               result.path("system").asText(), TOP_CLASSES));
       for (JsonNode c : result.path("classes")) {
@@ -185,13 +185,21 @@ public final class MemoryBenchmark {
     long before = liveHeapKiB(pid);
     Map<String, long[]> classesBefore = histogram(pid);
     long rssBefore = ThroughputBenchmark.rssOf(system, "node", pid, HEAP_MB).rssMiB();
-    say(system + ": live heap before: " + before / 1024 + " MiB");
+    long runningBefore = running.getAsLong();
+    say(system + ": live heap before: " + before / 1024 + " MiB, " + runningBefore + " running");
     long start = System.nanoTime();
     activate(counters, "mem-", entities);
     double seconds = (System.nanoTime() - start) / 1e9;
     long runningAfter = running.getAsLong();
     long after = liveHeapKiB(pid);
-    // What one entity is made of: the classes whose live instances grew, per entity read.
+    // Per entity that started: a read that failed started nothing. The running counts are exact;
+    // the number read is the fallback if a count failed (-1, or 0 from a node that did not answer).
+    long counted = runningAfter - runningBefore;
+    long started = runningBefore >= 0 && runningAfter > 0 && counted > 0 ? counted : entities;
+    if (started != entities) {
+      say(system + ": " + started + " of " + entities + " entities started");
+    }
+    // What one entity is made of: the classes whose live instances grew, per entity started.
     ArrayNode classes = EntityJson.MAPPER.createArrayNode();
     Map<String, long[]> classesAfter = histogram(pid);
     classesAfter.entrySet().stream()
@@ -209,10 +217,10 @@ public final class MemoryBenchmark {
                 classes
                     .addObject()
                     .put("class", e.getKey())
-                    .put("instancesPerEntity", (double) e.getValue()[0] / entities)
-                    .put("bytesPerEntity", (double) e.getValue()[1] / entities));
+                    .put("instancesPerEntity", (double) e.getValue()[0] / started)
+                    .put("bytesPerEntity", (double) e.getValue()[1] / started));
     long rssAfter = ThroughputBenchmark.rssOf(system, "node", pid, HEAP_MB).rssMiB();
-    double perEntity = (after - before) * 1024.0 / entities;
+    double perEntity = (after - before) * 1024.0 / started;
     say(
         String.format(
             "%s: live heap after %d entities: %d MiB; %.0f bytes per entity; %d counters running",
@@ -222,6 +230,7 @@ public final class MemoryBenchmark {
     result.put("date", Instant.now().toString());
     result.put("entities", entities);
     result.put("entitiesRunningAfter", runningAfter);
+    result.put("entitiesStarted", started);
     result.put("secondsToActivate", seconds);
     result.put("liveHeapBeforeKiB", before);
     result.put("liveHeapAfterKiB", after);

@@ -16,7 +16,6 @@ import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import scala.concurrent.ExecutionContext;
 import scala.jdk.javaapi.FutureConverters;
-import scala.runtime.BoxedUnit;
 
 /**
  * One ask to an entity through Cluster Sharding, as the node's gateway makes it: commands fail fast
@@ -66,22 +65,22 @@ public final class EntityAsk {
             replyTo ->
                 new EntityMessage.Execute(execute.command(), execute.idempotencyKey(), replyTo),
             timeout);
-    // Recorded where the answer arrives: a whenComplete stage on Pekko's future would be a hop to
-    // the common pool per command (docs/benchmarks.md, section 10.2), and the caller gets Pekko's
-    // future itself, which Pekko HTTP unwraps without a stage.
-    FutureConverters.asScala(asked)
-        .onComplete(
-            outcome -> {
-              telemetry.command(
-                  type,
-                  outcome.isSuccess()
-                      ? outcomeName(outcome.get(), null)
-                      : outcomeName(null, outcome.failed().get()),
-                  System.nanoTime() - started);
-              return BoxedUnit.UNIT;
-            },
-            ExecutionContext.parasitic$.MODULE$);
-    return asked;
+    // Recorded where the answer arrives, before the caller sees it: a whenComplete stage on
+    // Pekko's future would be a hop to the common pool per command (docs/benchmarks.md, section
+    // 10.2); Pekko HTTP unwraps the future returned here without a stage.
+    return FutureConverters.asJava(
+        FutureConverters.asScala(asked)
+            .transform(
+                outcome -> {
+                  telemetry.command(
+                      type,
+                      outcome.isSuccess()
+                          ? outcomeName(outcome.get(), null)
+                          : outcomeName(null, outcome.failed().get()),
+                      System.nanoTime() - started);
+                  return outcome;
+                },
+                ExecutionContext.parasitic$.MODULE$));
   }
 
   /** {@code built} with the ask's reply-to; other message kinds are built again by the factory. */
