@@ -4,7 +4,6 @@ import static io.starfish.multijvm.bench.BenchSupport.say;
 
 import io.starfish.multijvm.ForkedCluster;
 import io.starfish.persistence.testing.TestCassandra;
-import java.net.URI;
 import java.net.http.HttpRequest;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -16,46 +15,56 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.IntFunction;
 
 /**
- * Entity activation (issue 19, target 3): how many entities per second a 3-node cluster starts.
- * Three measurements per variant, each on entities no earlier step touched: <b>create</b> (the
- * first command to a new entity: a remember-entities write, a recovery that finds nothing, the
- * first event's write), <b>read</b> (a GET of a never-written entity: the start and the recovery
- * alone) and <b>restart</b> (all nodes stopped and started again; from the start of the processes
- * to all remembered entities running again). Requests go to the three nodes in turn, {@code
- * --in-flight} at a time. A variant is Starfish with extra JVM options ({@code name=-Dkey=value
- * -Dkey=value}), so each setting's effect is measured against the defaults in the same run ({@code
- * |} separates options, as the Maven exec plugin splits its arguments at spaces); {@code --rounds}
- * runs the variants in turn again (alternating, so that neither order nor the machine's drift
- * favours one), and the report gives every round.
+ * Entity activation (issue 19, target 3): how many entities per second a 3-node cluster starts,
+ * Starfish and the plain Pekko baseline in the same run, and what each start costs. Three
+ * measurements per variant, each on entities no earlier step touched: <b>create</b> (the first
+ * command to a new entity: a remember-entities write, a recovery that finds nothing, the first
+ * event's write), <b>read</b> (a GET of a never-written entity: the start and the recovery alone)
+ * and <b>restart</b> (all nodes stopped and started again; from the start of the processes to all
+ * remembered entities running again). For create and read it also reports the CPU time Cassandra
+ * and the nodes spent per activation and the Cassandra requests per activation by table ({@link
+ * CassandraWork}). Requests go to the three nodes in turn, {@code --in-flight} at a time.
+ *
+ * <p>Variants: {@code starfish} (the defaults), {@code plain-pekko} (the baseline), or any other
+ * name for Starfish with extra JVM options ({@code name=-Dkey=value|-Dkey=value}; {@code |}
+ * separates options, as the Maven exec plugin splits its arguments at spaces). {@code --rounds}
+ * runs the variants in turn again, alternating the order, and the report gives every round.
+ *
+ * <p>The warm-up (first commands to {@code --warm-up} entities, 3,000 by default) is long on
+ * purpose: with 300, half of every node's CPU during the measurement was the JIT compiler
+ * (2026-12-03, JFR's thread CPU load) and Cassandra was as cold, so the figures were those of cold
+ * JVMs: a third of the warm rate. The restart is of cold JVMs by nature.
  *
  * <p>{@code ./mvnw -B -pl multi-jvm-tests -am -Pbench -DskipTests verify -Dbench.args="activation
- * --entities 1000 --in-flight 32 --rounds 2 --variants 'defaults;ddata=-Dpekko...'"}
+ * --entities 1000 --in-flight 16 --rounds 2 --variants 'starfish;plain-pekko'"}
  */
 final class ActivationBenchmark {
 
   private static final int HEAP_MB = 384;
 
-  record Variant(String name, String javaOptions) {}
+  record Variant(String name, String javaOptions) {
+    boolean plainPekko() {
+      return name.equals("plain-pekko");
+    }
+  }
 
-  record Result(
-      int round,
-      String variant,
-      double createPerS,
-      double readPerS,
-      double restartS,
-      long failed) {}
+  /** One measured step: activations per second and what one cost. */
+  record Step(double perS, CassandraWork.PerUnit cost) {}
+
+  record Result(int round, String variant, Step create, Step read, double restartS, long failed) {}
 
   private ActivationBenchmark() {}
 
   public static void main(String[] args) throws Exception {
     int entities = 1000;
-    int inFlight = 32;
+    int inFlight = 16;
     int rounds = 1;
-    int warmUp = 300;
+    int warmUp = 3000;
     boolean restart = true;
-    List<Variant> variants = List.of(new Variant("defaults", ""));
+    List<Variant> variants = parse("starfish;plain-pekko");
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--entities" -> entities = Integer.parseInt(args[++i]);
@@ -70,8 +79,7 @@ final class ActivationBenchmark {
     Path out = Path.of("target", "bench");
     Files.createDirectories(out);
     List<Result> results = new ArrayList<>();
-    try {
-      TestCassandra.instance();
+    try (CassandraWork work = new CassandraWork(TestCassandra.instance().contactPoint())) {
       for (int round = 1; round <= rounds; round++) {
         // Alternate the order: neither the first place nor the machine's drift over the run
         // favours one variant in every round.
@@ -80,14 +88,24 @@ final class ActivationBenchmark {
           java.util.Collections.reverse(order);
         }
         for (Variant variant : order) {
-          results.add(run(round, variant, entities, inFlight, warmUp, restart));
-          say(results.get(results.size() - 1).toString());
+          Result result = run(work, round, variant, entities, inFlight, warmUp, restart);
+          results.add(result);
+          say(
+              String.format(
+                  Locale.ROOT,
+                  "%s (round %d): create %.0f/s, read %.0f/s, restart %.1f s, %d failed",
+                  variant.name(),
+                  round,
+                  result.create().perS(),
+                  result.read().perS(),
+                  result.restartS(),
+                  result.failed()));
         }
       }
     } finally {
       TestCassandra.stop();
     }
-    report(results, entities, inFlight, out);
+    report(results, entities, inFlight, warmUp, out);
   }
 
   private static List<Variant> parse(String spec) {
@@ -103,7 +121,13 @@ final class ActivationBenchmark {
   }
 
   private static Result run(
-      int round, Variant variant, int entities, int inFlight, int warmUp, boolean restart)
+      CassandraWork work,
+      int round,
+      Variant variant,
+      int entities,
+      int inFlight,
+      int warmUp,
+      boolean restart)
       throws Exception {
     // Keyspaces of its own per run: the runs share one Cassandra, and a cluster would otherwise
     // restart the entities an earlier run remembered (under the same shard store ids) at its start.
@@ -119,71 +143,65 @@ final class ActivationBenchmark {
                     + variant.javaOptions())
                 .trim());
     String prefix = variant.name() + "-r" + round + "-";
-    try (ForkedCluster cluster =
-        new ForkedCluster("bench-activation-" + variant.name(), 3, environment, HEAP_MB)) {
+    long cassandraPid = TestCassandra.instance().pid();
+    try (ActivationClusters.Nodes nodes =
+        variant.plainPekko()
+            ? ActivationClusters.plainPekko(
+                environment, HEAP_MB, TestCassandra.instance().contactPoint())
+            : ActivationClusters.starfish(variant.name(), environment, HEAP_MB)) {
       say(variant.name() + " (round " + round + "): starting 3 nodes");
-      cluster.start(Duration.ofMinutes(3));
-      // The JIT and the plugins' prepared statements first: the first starts of a fresh node are
-      // slower than any later ones, and are not what this measures.
-      long failed =
-          send(cluster, "warm-up", warmUp, inFlight, i -> post(cluster, prefix + "w" + i)).size();
+      nodes.start(Duration.ofMinutes(3));
+      // The JIT (of the nodes and of Cassandra) and the plugins' prepared statements first: the
+      // first thousands of starts of a fresh node are slower than any later ones, and are not
+      // what this measures.
+      long failed = send("warm-up", warmUp, inFlight, i -> nodes.create(prefix + "w" + i)).size();
+      CassandraWork.Snapshot before = work.snapshot(cassandraPid, nodes.pids());
       long start = System.nanoTime();
-      failed +=
-          send(cluster, "create", entities, inFlight, i -> post(cluster, prefix + "c" + i)).size();
+      failed += send("create", entities, inFlight, i -> nodes.create(prefix + "c" + i)).size();
       double createPerS = entities / BenchSupport.seconds(start);
+      CassandraWork.Snapshot afterCreate = work.snapshot(cassandraPid, nodes.pids());
       start = System.nanoTime();
-      failed +=
-          send(cluster, "read", entities, inFlight, i -> get(cluster, prefix + "r" + i)).size();
+      failed += send("read", entities, inFlight, i -> nodes.read(prefix + "r" + i)).size();
       double readPerS = entities / BenchSupport.seconds(start);
+      CassandraWork.Snapshot afterRead = work.snapshot(cassandraPid, nodes.pids());
       double restartS = Double.NaN;
       if (restart) {
-        long running = BenchSupport.runningEntities(cluster, cluster.node(1), "counter");
+        long running = nodes.running();
         say(variant.name() + ": " + running + " counters running; stopping all nodes");
-        cluster.stopAllNodes(Duration.ofMinutes(2));
+        nodes.stopAll();
         start = System.nanoTime();
-        cluster.start(Duration.ofMinutes(5));
+        nodes.start(Duration.ofMinutes(5));
         ForkedCluster.await(
             "all " + running + " remembered counters running again",
             Duration.ofMinutes(10),
-            () -> BenchSupport.runningEntities(cluster, cluster.node(1), "counter") >= running);
+            () -> {
+              try {
+                return nodes.running() >= running;
+              } catch (Exception e) {
+                return false;
+              }
+            });
         restartS = BenchSupport.seconds(start);
       }
-      return new Result(round, variant.name(), createPerS, readPerS, restartS, failed);
+      return new Result(
+          round,
+          variant.name(),
+          new Step(createPerS, CassandraWork.between(before, afterCreate, entities, keyspace)),
+          new Step(readPerS, CassandraWork.between(afterCreate, afterRead, entities, keyspace)),
+          restartS,
+          failed);
     }
   }
 
   private static List<Integer> send(
-      ForkedCluster cluster,
-      String what,
-      int count,
-      int inFlight,
-      java.util.function.IntFunction<HttpRequest> request)
+      String what, int count, int inFlight, IntFunction<HttpRequest> request)
       throws InterruptedException {
     List<Integer> failed = BenchSupport.sendAll(what, count, inFlight, 0, request);
     say(what + ": " + count + " requests, " + failed.size() + " failed");
     return failed;
   }
 
-  private static HttpRequest post(ForkedCluster cluster, String id) {
-    return HttpRequest.newBuilder(uri(cluster, id))
-        .timeout(Duration.ofSeconds(30))
-        .header("Content-Type", "application/json")
-        .POST(HttpRequest.BodyPublishers.ofString("{\"type\":\"increment\",\"by\":1}"))
-        .build();
-  }
-
-  private static HttpRequest get(ForkedCluster cluster, String id) {
-    return HttpRequest.newBuilder(uri(cluster, id)).timeout(Duration.ofSeconds(30)).GET().build();
-  }
-
-  /** The nodes in turn, by the id's hash: each node takes a third of the HTTP traffic. */
-  private static URI uri(ForkedCluster cluster, String id) {
-    ForkedCluster.Node node =
-        cluster.nodes().get(Math.floorMod(id.hashCode(), cluster.nodes().size()));
-    return URI.create("http://127.0.0.1:" + node.httpPort + "/api/v1/entities/counter/" + id);
-  }
-
-  private static void report(List<Result> results, int entities, int inFlight, Path out)
+  private static void report(List<Result> results, int entities, int inFlight, int warmUp, Path out)
       throws Exception {
     StringBuilder md = new StringBuilder();
     md.append("\n| round | variant | create /s | read /s | full restart to all running (s) |")
@@ -195,8 +213,8 @@ final class ActivationBenchmark {
               "| %d | %s | %.0f | %.0f | %.1f | %d |%n",
               r.round(),
               r.variant(),
-              r.createPerS(),
-              r.readPerS(),
+              r.create().perS(),
+              r.read().perS(),
               r.restartS(),
               r.failed()));
     }
@@ -211,17 +229,43 @@ final class ActivationBenchmark {
                     Locale.ROOT,
                     "| %s | %s | %s | %s |%n",
                     variant,
-                    range(rs.stream().mapToDouble(Result::createPerS).toArray(), "%.0f"),
-                    range(rs.stream().mapToDouble(Result::readPerS).toArray(), "%.0f"),
+                    range(rs.stream().mapToDouble(r -> r.create().perS()).toArray(), "%.0f"),
+                    range(rs.stream().mapToDouble(r -> r.read().perS()).toArray(), "%.0f"),
                     range(rs.stream().mapToDouble(Result::restartS).toArray(), "%.1f"))));
+    md.append("\nPer activation (each round): CPU milliseconds of Cassandra and of the three nodes")
+        .append(" together, and Cassandra requests by table (reads as its coordinator counted")
+        .append(" them, writes as mutations applied; a lightweight transaction writes")
+        .append(" system.paxos three times)\n\n")
+        .append("| round | variant | step | Cassandra CPU ms | nodes CPU ms | requests |")
+        .append(" requests by table |\n|---|---|---|---|---|---|---|\n");
+    for (Result r : results) {
+      costRow(md, r, "create", r.create().cost());
+      costRow(md, r, "read", r.read().cost());
+    }
     String header =
         String.format(
             Locale.ROOT,
-            "activation: %d entities per measurement, %d in flight, 3 nodes%n",
+            "activation: %d entities per measurement, %d in flight, 3 nodes, after a warm-up of"
+                + " %d first commands%n",
             entities,
-            inFlight);
+            inFlight,
+            warmUp);
     Files.writeString(out.resolve("activation.md"), header + md, StandardCharsets.UTF_8);
     System.out.println(header + md);
+  }
+
+  private static void costRow(StringBuilder md, Result r, String step, CassandraWork.PerUnit c) {
+    md.append(
+        String.format(
+            Locale.ROOT,
+            "| %d | %s | %s | %.1f | %.1f | %.1f | %s |%n",
+            r.round(),
+            r.variant(),
+            step,
+            c.cassandraCpuMs(),
+            c.nodesCpuMs(),
+            c.total(),
+            c.requestSummary()));
   }
 
   private static String range(double[] values, String format) {
