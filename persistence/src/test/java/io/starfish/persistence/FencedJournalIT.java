@@ -166,6 +166,37 @@ class FencedJournalIT {
   }
 
   /**
+   * The plugin's documented {@code support-all-persistence-ids = off} (no all_persistence_ids
+   * table, one insert less per new entity): the fenced journal writes and recovers as before. It
+   * used to prepare its insert into that table regardless, which failed every write (found by the
+   * activation benchmark, 2026-12-03: no shard coordinator could start).
+   */
+  @Test
+  void writesWithoutTheAllPersistenceIdsTable() throws Exception {
+    nodeA =
+        ActorTestKit.create(
+            "fence-no-ids",
+            config(
+                500_000, "pekko.persistence.cassandra.journal.support-all-persistence-ids = off"));
+    PersistenceId id = PersistenceId.of("fenced", "no-ids");
+    TestProbe<Long> replies = nodeA.createTestProbe();
+    Duration timeout = Duration.ofSeconds(20);
+    ActorRef<Command> entity = nodeA.spawn(entity(id));
+    entity.tell(new Add(1, replies.getRef()));
+    assertThat(replies.receiveMessage(timeout)).isEqualTo(1L);
+    entity.tell(new Add(2, replies.getRef()));
+    assertThat(replies.receiveMessage(timeout)).isEqualTo(2L);
+    assertThat(rows(id)).extracting(r -> r.getLong("sequence_nr")).containsExactly(1L, 2L);
+    try (CqlSession cql = session()) {
+      assertThat(
+              cql.getMetadata()
+                  .getKeyspace(keyspace)
+                  .flatMap(k -> k.getTable("all_persistence_ids")))
+          .isEmpty();
+    }
+  }
+
+  /**
    * With tagging on, a refused write of a stale incarnation never reaches the tag table: readers by
    * tag (type streams, views) see each stored event once and never the one that was refused.
    */
@@ -328,5 +359,12 @@ class FencedJournalIT {
               partition)
           .all();
     }
+  }
+
+  private static CqlSession session() {
+    return CqlSession.builder()
+        .addContactPoint(new InetSocketAddress("127.0.0.1", TestCassandra.instance().cqlPort()))
+        .withLocalDatacenter("datacenter1")
+        .build();
   }
 }

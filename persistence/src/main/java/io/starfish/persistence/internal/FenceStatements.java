@@ -23,6 +23,7 @@ final class FenceStatements {
       PreparedStatement fenceIfAbsent,
       PreparedStatement readFence,
       PreparedStatement readEvent,
+      /** Null with the plugin's support-all-persistence-ids off: there is no such table then. */
       PreparedStatement insertPersistenceId) {}
 
   static CompletionStage<Void> ensureFenceColumn(CqlSession cql, String table) {
@@ -75,6 +76,11 @@ final class FenceStatements {
         + expected;
   }
 
+  /**
+   * @param allPersistenceIdsTable null when the plugin's {@code support-all-persistence-ids} is
+   *     off: the plugin does not create that table then, and preparing an insert into it would fail
+   *     every write
+   */
   static CompletionStage<Prepared> prepare(
       CqlSession cql, String table, String allPersistenceIdsTable) {
     CompletionStage<PreparedStatement> insert =
@@ -103,7 +109,10 @@ final class FenceStatements {
                 + table
                 + " WHERE persistence_id = ? AND partition_nr = ? AND sequence_nr = ? LIMIT 1");
     CompletionStage<PreparedStatement> persistenceIds =
-        cql.prepareAsync("INSERT INTO " + allPersistenceIdsTable + " (persistence_id) VALUES (?)");
+        allPersistenceIdsTable == null
+            ? CompletableFuture.completedFuture(null)
+            : cql.prepareAsync(
+                "INSERT INTO " + allPersistenceIdsTable + " (persistence_id) VALUES (?)");
     return insert.thenCompose(
         i ->
             ifEqual.thenCompose(

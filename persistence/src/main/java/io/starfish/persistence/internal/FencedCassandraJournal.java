@@ -446,7 +446,11 @@ public final class FencedCassandraJournal extends CassandraJournal {
                     cql ->
                         FenceStatements.ensureFenceColumn(cql, table)
                             .thenCompose(
-                                x -> FenceStatements.prepare(cql, table, allPersistenceIdsTable)));
+                                x ->
+                                    FenceStatements.prepare(
+                                        cql,
+                                        table,
+                                        supportAllPersistenceIds ? allPersistenceIdsTable : null)));
         // A failure (Cassandra down) is not cached: the next write tries again.
         prepared.whenComplete(
             (s, e) -> {
