@@ -41,6 +41,9 @@ class FencedJournalIT {
   /** The reply is the entity's sequence number; answered once it has recovered. */
   record Read(ActorRef<Long> replyTo) implements Command {}
 
+  /** Add 1, {@code count} times, in one atomic write; the reply is the last sequence number. */
+  record AddAll(int count, ActorRef<Long> replyTo) implements Command {}
+
   record Added(long amount) implements CborSerializable {}
 
   /** The entity's state: how many events it applied (its sequence number) and their sum. */
@@ -72,6 +75,12 @@ class FencedJournalIT {
                 (state, add) ->
                     Effect()
                         .persist(new Added(add.amount()))
+                        .thenReply(add.replyTo(), Total::events))
+            .onCommand(
+                AddAll.class,
+                (state, add) ->
+                    Effect()
+                        .persist(java.util.Collections.nCopies(add.count(), new Added(1)))
                         .thenReply(add.replyTo(), Total::events))
             .onCommand(Read.class, (state, read) -> Effect().reply(read.replyTo(), state.events()))
             .build();

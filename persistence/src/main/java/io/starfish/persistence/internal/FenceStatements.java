@@ -24,7 +24,11 @@ final class FenceStatements {
       PreparedStatement readFence,
       PreparedStatement readEvent,
       /** Null with the plugin's support-all-persistence-ids off: there is no such table then. */
-      PreparedStatement insertPersistenceId) {}
+      PreparedStatement insertPersistenceId,
+      /** The fence, and whether there is any row, of three consecutive partitions. */
+      PreparedStatement readFences,
+      /** Null with the plugin's support-deletes off: there is no metadata table then. */
+      PreparedStatement readDeletedTo) {}
 
   static CompletionStage<Void> ensureFenceColumn(CqlSession cql, String table) {
     String[] keyspaceAndTable = table.split("\\.", 2);
@@ -80,11 +84,14 @@ final class FenceStatements {
    * @param allPersistenceIdsTable null when the plugin's {@code support-all-persistence-ids} is
    *     off: the plugin does not create that table then, and preparing an insert into it would fail
    *     every write
+   * @param metadataTable null when the plugin's {@code support-deletes} is off (no such table)
    */
   static CompletionStage<Prepared> prepare(
-      CqlSession cql, String table, String allPersistenceIdsTable) {
-    CompletionStage<PreparedStatement> insert =
-        cql.prepareAsync(
+      CqlSession cql, String table, String allPersistenceIdsTable, String metadataTable) {
+    String fence = FencedCassandraJournal.FENCE_COLUMN;
+    CompletableFuture<PreparedStatement> insert =
+        prepare(
+            cql,
             "INSERT INTO "
                 + table
                 + " (persistence_id, partition_nr, sequence_nr, timestamp, timebucket,"
@@ -92,38 +99,60 @@ final class FenceStatements {
                 + " VALUES (:persistence_id, :partition_nr, :sequence_nr, :timestamp,"
                 + " :timebucket, :writer_uuid, :ser_id, :ser_manifest, :event_manifest, :event,"
                 + " :tags)");
-    CompletionStage<PreparedStatement> ifEqual = cql.prepareAsync(fenceUpdate(table, "?"));
-    CompletionStage<PreparedStatement> ifAbsent = cql.prepareAsync(fenceUpdate(table, "null"));
-    CompletionStage<PreparedStatement> read =
-        cql.prepareAsync(
+    CompletableFuture<PreparedStatement> ifEqual = prepare(cql, fenceUpdate(table, "?"));
+    CompletableFuture<PreparedStatement> ifAbsent = prepare(cql, fenceUpdate(table, "null"));
+    CompletableFuture<PreparedStatement> read =
+        prepare(
+            cql,
             "SELECT "
-                + FencedCassandraJournal.FENCE_COLUMN
+                + fence
                 + " FROM "
                 + table
                 + " WHERE persistence_id = ? AND partition_nr = ? LIMIT 1");
-    CompletionStage<PreparedStatement> event =
-        cql.prepareAsync(
+    CompletableFuture<PreparedStatement> event =
+        prepare(
+            cql,
             "SELECT writer_uuid, "
-                + FencedCassandraJournal.FENCE_COLUMN
+                + fence
                 + " FROM "
                 + table
                 + " WHERE persistence_id = ? AND partition_nr = ? AND sequence_nr = ? LIMIT 1");
-    CompletionStage<PreparedStatement> persistenceIds =
+    CompletableFuture<PreparedStatement> persistenceIds =
         allPersistenceIdsTable == null
             ? CompletableFuture.completedFuture(null)
-            : cql.prepareAsync(
-                "INSERT INTO " + allPersistenceIdsTable + " (persistence_id) VALUES (?)");
-    return insert.thenCompose(
-        i ->
-            ifEqual.thenCompose(
-                e ->
-                    ifAbsent.thenCompose(
-                        a ->
-                            read.thenCompose(
-                                r ->
-                                    event.thenCompose(
-                                        ev ->
-                                            persistenceIds.thenApply(
-                                                p -> new Prepared(cql, i, e, a, r, ev, p)))))));
+            : prepare(
+                cql, "INSERT INTO " + allPersistenceIdsTable + " (persistence_id) VALUES (?)");
+    // One row per partition that has anything: its static fence and its first row's sequence
+    // number (null when the partition holds only the static column).
+    CompletableFuture<PreparedStatement> fences =
+        prepare(
+            cql,
+            "SELECT partition_nr, sequence_nr, "
+                + fence
+                + " FROM "
+                + table
+                + " WHERE persistence_id = ? AND partition_nr IN (?, ?, ?) PER PARTITION LIMIT 1");
+    CompletableFuture<PreparedStatement> deletedTo =
+        metadataTable == null
+            ? CompletableFuture.completedFuture(null)
+            : prepare(cql, "SELECT deleted_to FROM " + metadataTable + " WHERE persistence_id = ?");
+    return CompletableFuture.allOf(
+            insert, ifEqual, ifAbsent, read, event, persistenceIds, fences, deletedTo)
+        .thenApply(
+            x ->
+                new Prepared(
+                    cql,
+                    insert.join(),
+                    ifEqual.join(),
+                    ifAbsent.join(),
+                    read.join(),
+                    event.join(),
+                    persistenceIds.join(),
+                    fences.join(),
+                    deletedTo.join()));
+  }
+
+  private static CompletableFuture<PreparedStatement> prepare(CqlSession cql, String query) {
+    return cql.prepareAsync(query).toCompletableFuture();
   }
 }

@@ -67,10 +67,13 @@ import scala.util.Try;
  * conditioned on the fence being absent (an upgrade takes place with the cluster stopped or, in a
  * rolling upgrade, accepts that window).
  *
- * <p>Reads (replay, highest sequence number) are the plugin's own; they ignore the new column.
- * Tagged events: with events-by-tag on, the tags go into the row and, once the write is applied, to
- * the plugin's tag writers ({@link TagHandOff}); recovery's tag repair is the plugin's own. With it
- * off, tags still go into the row and nowhere else.
+ * <p>Replay is the plugin's own; it ignores the new column. The highest sequence number, which
+ * every recovery reads first, comes from the fence ({@link FenceHighest}: one query instead of the
+ * plugin's four), except with events-by-tag on (the plugin's read then also prepares the tag
+ * recovery) and for partitions written before fencing (the plugin's read). Tagged events: with
+ * events-by-tag on, the tags go into the row and, once the write is applied, to the plugin's tag
+ * writers ({@link TagHandOff}); recovery's tag repair is the plugin's own. With it off, tags still
+ * go into the row and nowhere else.
  */
 public final class FencedCassandraJournal extends CassandraJournal {
 
@@ -95,6 +98,18 @@ public final class FencedCassandraJournal extends CassandraJournal {
   private final String table;
   private final String allPersistenceIdsTable;
   private final boolean supportAllPersistenceIds;
+
+  /** Null with the plugin's support-deletes off. */
+  private final String metadataTable;
+
+  private final FenceHighest fenceHighest;
+
+  /**
+   * With events-by-tag on, the plugin's highest-sequence-number read also sets up tag recovery; and
+   * starfish.persistence.highest-from-fence may be off.
+   */
+  private final boolean pluginReadsHighest;
+
   private final long targetPartitionSize;
   private final TagHandOff tags;
   private final String writeProfile;
@@ -113,7 +128,19 @@ public final class FencedCassandraJournal extends CassandraJournal {
     this.allPersistenceIdsTable = keyspace + "." + config.getString("all-persistence-ids-table");
     this.supportAllPersistenceIds = config.getBoolean("support-all-persistence-ids");
     this.targetPartitionSize = config.getLong("target-partition-size");
+    this.metadataTable =
+        config.getBoolean("support-deletes")
+            ? keyspace + "." + config.getString("metadata-table")
+            : null;
     Config shared = context().system().settings().config().getConfig(SHARED_CONFIG_PATH);
+    this.fenceHighest = new FenceHighest(targetPartitionSize, shared.getString("read-profile"));
+    this.pluginReadsHighest =
+        context().child("tagWrites").isDefined()
+            || !context()
+                .system()
+                .settings()
+                .config()
+                .getBoolean("starfish.persistence.highest-from-fence");
     // The plugin creates its tag writers (a child named "tagWrites") only with events-by-tag on.
     this.tags =
         new TagHandOff(
@@ -182,7 +209,7 @@ public final class FencedCassandraJournal extends CassandraJournal {
   public Future<Object> asyncReadHighestSequenceNr(String persistenceId, long fromSequenceNr) {
     CompletableFuture<?> inProgress = writesInProgress.get(persistenceId);
     if (inProgress == null) {
-      return super.asyncReadHighestSequenceNr(persistenceId, fromSequenceNr);
+      return readHighest(persistenceId, fromSequenceNr);
     }
     long waitStarted = System.nanoTime();
     // The plugin's own method reads sender() (the recovering entity, which it registers with the
@@ -205,14 +232,49 @@ public final class FencedCassandraJournal extends CassandraJournal {
                     (System.nanoTime() - waitStarted) / 1_000_000);
               }
               journal.tell(
-                  new DeferredReadHighest(persistenceId, fromSequenceNr, highest), recovering);
+                  new DeferredReadHighest(persistenceId, fromSequenceNr, highest, false),
+                  recovering);
             });
     return FutureConverters.asScala(highest);
   }
 
-  /** asyncReadHighestSequenceNr, run again on the journal's thread once the write settled. */
+  /** From the fence where it can answer, else the plugin's read (on the journal's thread). */
+  private Future<Object> readHighest(String persistenceId, long fromSequenceNr) {
+    if (pluginReadsHighest) {
+      return super.asyncReadHighestSequenceNr(persistenceId, fromSequenceNr);
+    }
+    ActorRef recovering = sender();
+    ActorRef journal = self();
+    CompletableFuture<Object> highest = new CompletableFuture<>();
+    statements()
+        .thenCompose(s -> fenceHighest.read(s, persistenceId, fromSequenceNr))
+        .whenComplete(
+            (fenced, failure) -> {
+              if (failure != null) {
+                highest.completeExceptionally(failure);
+              } else if (fenced.isPresent()) {
+                highest.complete(fenced.get());
+              } else {
+                log.debug(
+                    "{} has events from before fencing: the plugin reads its highest",
+                    persistenceId);
+                journal.tell(
+                    new DeferredReadHighest(persistenceId, fromSequenceNr, highest, true),
+                    recovering);
+              }
+            });
+    return FutureConverters.asScala(highest);
+  }
+
+  /**
+   * asyncReadHighestSequenceNr, run again on the journal's thread: once the entity's write in
+   * flight settled, or (byPlugin) with the plugin's own read.
+   */
   private record DeferredReadHighest(
-      String persistenceId, long fromSequenceNr, CompletableFuture<Object> highest) {}
+      String persistenceId,
+      long fromSequenceNr,
+      CompletableFuture<Object> highest,
+      boolean byPlugin) {}
 
   @Override
   public PartialFunction<Object, BoxedUnit> receivePluginInternal() {
@@ -222,8 +284,10 @@ public final class FencedCassandraJournal extends CassandraJournal {
                 DeferredReadHighest.class,
                 read ->
                     FutureConverters.asJava(
-                            super.asyncReadHighestSequenceNr(
-                                read.persistenceId(), read.fromSequenceNr()))
+                            read.byPlugin()
+                                ? super.asyncReadHighestSequenceNr(
+                                    read.persistenceId(), read.fromSequenceNr())
+                                : readHighest(read.persistenceId(), read.fromSequenceNr()))
                         .whenComplete(
                             (value, failure) -> {
                               if (failure != null) {
@@ -450,7 +514,8 @@ public final class FencedCassandraJournal extends CassandraJournal {
                                     FenceStatements.prepare(
                                         cql,
                                         table,
-                                        supportAllPersistenceIds ? allPersistenceIdsTable : null)));
+                                        supportAllPersistenceIds ? allPersistenceIdsTable : null,
+                                        metadataTable)));
         // A failure (Cassandra down) is not cached: the next write tries again.
         prepared.whenComplete(
             (s, e) -> {
