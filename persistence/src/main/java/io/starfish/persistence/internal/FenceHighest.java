@@ -7,17 +7,20 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 
 /**
- * An entity's highest sequence number, read from the fence: usually one query where the plugin
- * makes four in a row (its {@code deleted_to}, then the highest row of the first partition and of
- * the two after it).
+ * An entity's highest sequence number, read from the fence: usually one request (two partitions)
+ * where the plugin makes four in a row (its {@code deleted_to}, then the highest row of the first
+ * partition and of the two after it).
  *
  * <p>Why the fence can answer: every fenced write stores its rows and sets its partition's fence to
  * its last sequence number in one Paxos batch, and all rows of a write go to the partition of its
  * last event (as in the plugin). So a partition's fence is the highest sequence number ever written
  * to it, also after its rows were deleted (the plugin deletes events with row deletes, which leave
- * a static column alone). A write spans at most two partitions, so at most one partition can be
- * skipped; like the plugin, the scan goes on until two partitions in a row are empty. It reads
- * three partitions per query.
+ * a static column alone). The fenced journal refuses writes longer than a partition, so a write
+ * reaches at most into the partition after its first event's, and that one is never left empty: the
+ * events before it in its first partition were written there. After the last partition with a
+ * fence, the next one is therefore empty, and nothing comes after it. Each request reads two
+ * partitions; should one with a fence follow an empty one (a long write from before that rule), the
+ * scan goes on.
  *
  * <p>When it cannot answer, it says so and the plugin's own read runs: a partition with rows but no
  * fence holds events written before fencing was on. When no partition has anything, the entity is
@@ -56,7 +59,7 @@ final class FenceHighest {
     return s.cql()
         .executeAsync(
             s.readFences()
-                .bind(persistenceId, first, first + 1, first + 2)
+                .bind(persistenceId, first, first + 1)
                 .setExecutionProfileName(readProfile)
                 .setIdempotent(true))
         .thenCompose(
@@ -72,7 +75,7 @@ final class FenceHighest {
                 return deletedTo(s, persistenceId).thenApply(d -> Optional.of(Math.max(from, d)));
               }
               if (partitions.lastFenced() == first) {
-                // The two after it are empty: nothing further can have been written.
+                // The one after it is empty: nothing further can have been written.
                 return CompletableFuture.completedFuture(
                     Optional.of(Math.max(from, partitions.fence())));
               }
@@ -97,13 +100,13 @@ final class FenceHighest {
             });
   }
 
-  /** What one query found in its three partitions. */
+  /** What one query found in its two partitions. */
   private record Partitions(boolean unfencedRows, long lastFenced, long fence) {
     static Partitions of(AsyncResultSet rs) {
       boolean unfencedRows = false;
       long lastFenced = -1;
       long fence = -1;
-      // At most three rows (one per partition): all on the first page.
+      // At most two rows (one per partition): both on the first page.
       for (Row row : rs.currentPage()) {
         if (row.isNull(FencedCassandraJournal.FENCE_COLUMN)) {
           unfencedRows |= !row.isNull("sequence_nr");

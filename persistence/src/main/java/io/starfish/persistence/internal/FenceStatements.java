@@ -25,7 +25,7 @@ final class FenceStatements {
       PreparedStatement readEvent,
       /** Null with the plugin's support-all-persistence-ids off: there is no such table then. */
       PreparedStatement insertPersistenceId,
-      /** The fence, and whether there is any row, of three consecutive partitions. */
+      /** The fence, and whether there is any row, of two consecutive partitions. */
       PreparedStatement readFences,
       /** Null with the plugin's support-deletes off: there is no metadata table then. */
       PreparedStatement readDeletedTo) {}
@@ -131,7 +131,7 @@ final class FenceStatements {
                 + fence
                 + " FROM "
                 + table
-                + " WHERE persistence_id = ? AND partition_nr IN (?, ?, ?) PER PARTITION LIMIT 1");
+                + " WHERE persistence_id = ? AND partition_nr IN (?, ?) PER PARTITION LIMIT 1");
     CompletableFuture<PreparedStatement> deletedTo =
         metadataTable == null
             ? CompletableFuture.completedFuture(null)

@@ -181,6 +181,17 @@ public final class FencedCassandraJournal extends CassandraJournal {
         }
         events.addAll(CollectionConverters.asJava(write.payload()));
       }
+      if (events.size() > targetPartitionSize) {
+        // Its rows would all go to the partition of its last event and leave the partition of its
+        // first one empty; no write leaving an empty partition is what lets the highest sequence
+        // number be read from two partitions (FenceHighest), and the plugin's replay stop at none.
+        throw new IllegalArgumentException(
+            "a write of "
+                + events.size()
+                + " events is longer than the journal's target-partition-size ("
+                + targetPartitionSize
+                + ")");
+      }
       result =
           statements()
               .thenCompose(s -> write(s, persistenceId, events))
@@ -324,9 +335,6 @@ public final class FencedCassandraJournal extends CassandraJournal {
     String writer = events.get(events.size() - 1).writerUuid();
     long previous = first - 1;
     long partition = partitionNr(last);
-    if (partition - partitionNr(first) > 1) {
-      throw new IllegalArgumentException("one write may not span more than two partitions");
-    }
     BatchStatementBuilder rows = BatchStatement.builder(BatchType.LOGGED);
     List<CassandraJournal.Serialized> stored = new ArrayList<>(events.size());
     for (PersistentRepr event : events) {
