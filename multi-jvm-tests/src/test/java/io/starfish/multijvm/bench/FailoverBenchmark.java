@@ -35,8 +35,9 @@ import org.awaitility.core.ConditionTimeoutException;
  *
  * <p>Run: {@code ./mvnw -B -pl multi-jvm-tests -am -Pbench -DskipTests verify
  * -Dbench.args=failover} (options: {@code -Dbench.args="failover --runs 5 --entities 60 --modes
- * pekko-defaults,starfish"}). Prints a table and writes {@code target/bench/failover.json} and
- * {@code failover.md}.
+ * pekko-defaults,starfish"}; a mode {@code name=-Dkey=value|-Dkey=value} is Starfish with those
+ * options on the nodes). Prints a table and writes {@code target/bench/failover.json} and {@code
+ * failover.md}.
  */
 public final class FailoverBenchmark {
 
@@ -111,15 +112,23 @@ public final class FailoverBenchmark {
   }
 
   private static List<Run> runMode(
-      String mode, int runs, int entityCount, String jvmOptions, List<String> victims)
+      String modeSpec, int runs, int entityCount, String jvmOptions, List<String> victims)
       throws Exception {
+    // "name=-Dkey=value|-Dkey=value": Starfish's timings with these options on the nodes, so that
+    // a setting can be compared with the default in the same run.
+    String mode = modeSpec;
+    int options = modeSpec.indexOf('=');
+    if (options > 0) {
+      mode = modeSpec.substring(0, options);
+      jvmOptions = jvmOptions + " " + modeSpec.substring(options + 1).replace('|', ' ');
+    } else if (!mode.equals("starfish") && !mode.equals("pekko-defaults")) {
+      throw new IllegalArgumentException("unknown mode " + mode);
+    }
     Map<String, String> env =
         new java.util.HashMap<>(
-            switch (mode) {
-              case "starfish" -> Map.<String, String>of();
-              case "pekko-defaults" -> ForkedCluster.pekkoDefaultTimings();
-              default -> throw new IllegalArgumentException("unknown mode " + mode);
-            });
+            mode.equals("pekko-defaults")
+                ? ForkedCluster.pekkoDefaultTimings()
+                : Map.<String, String>of());
     String shards = System.getProperty("pekko.cluster.sharding.number-of-shards");
     if (shards != null) {
       jvmOptions = jvmOptions + " -Dpekko.cluster.sharding.number-of-shards=" + shards;
@@ -220,7 +229,7 @@ public final class FailoverBenchmark {
     // Starfish's resolver waits longer for a while after a join (starfish.cluster.warm-up-period,
     // docs/cluster.md): a crash then is downed later. This run measures the common case, a
     // crash outside that window, so it waits the window out after the previous victim rejoined.
-    if (mode.equals("starfish")) {
+    if (!mode.equals("pekko-defaults")) {
       Duration warmUp =
           com.typesafe.config.ConfigFactory.load().getDuration("starfish.cluster.warm-up-period");
       ForkedCluster.await(
