@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
 import org.awaitility.Awaitility;
 import org.awaitility.core.ConditionTimeoutException;
 
@@ -37,24 +38,44 @@ import org.awaitility.core.ConditionTimeoutException;
  * -Dbench.args=failover} (options: {@code -Dbench.args="failover --runs 5 --entities 60 --modes
  * pekko-defaults,starfish"}; a mode {@code name=-Dkey=value|-Dkey=value} is Starfish with those
  * options on the nodes). Prints a table and writes {@code target/bench/failover.json} and {@code
- * failover.md}.
+ * failover.md}. {@code --probes quick,patient}: see {@link Probe}.
  */
 public final class FailoverBenchmark {
 
   /**
-   * A probe that is not answered within this is sent again. It bounds the measurement's resolution:
-   * a request sent to a region the survivor still believes alive is lost, not failed.
+   * How the probes behave, the client's side of the measurement. Default ("quick", 300 ms, 64
+   * workers): each worker asks for the next entity not yet back; one that does not answer within
+   * the timeout goes to the back of the queue. The time recorded for an entity is when it first
+   * answered, late by at most one pass over the entities still out, and with thousands out that
+   * pass takes seconds; a request the client gave up on still holds one of the node's in-flight
+   * slots until the server's ask timeout (5 s), and the timed-out connection is closed and opened
+   * again. A "patient" client (6 s, 256 workers) waits longer than the server's ask timeout on a
+   * kept-alive connection: the region holds its request until the entity is up, so the answer comes
+   * when the entity does. {@code --probes quick,patient} alternates them run by run (each run's
+   * mode is then labelled with its probe); a probe may also be given as {@code
+   * timeoutMillis/workers}.
    */
-  private static final Duration PROBE_TIMEOUT = Duration.ofMillis(300);
+  record Probe(String name, Duration timeout, int workers) {
+    static final Probe QUICK = new Probe("quick", Duration.ofMillis(300), 64);
+    static final Probe PATIENT = new Probe("patient", Duration.ofSeconds(6), 256);
 
-  /**
-   * Probes in flight at once, at most: with thousands of entities on the victim, a probe loop per
-   * entity (as with 60) would itself be thousands of requests every 300 ms, a load on the survivors
-   * that slows the recovery it measures. Each worker probes the next entity not yet back; an entity
-   * that did not answer goes to the back of the queue. The time recorded for an entity is when it
-   * first answered, late by at most one pass over the entities still out.
-   */
-  private static final int PROBE_WORKERS = 64;
+    static Probe parse(String spec) {
+      return switch (spec) {
+        case "quick" -> QUICK;
+        case "patient" -> PATIENT;
+        default -> {
+          String[] parts = spec.split("/");
+          yield new Probe(
+              spec, Duration.ofMillis(Long.parseLong(parts[0])), Integer.parseInt(parts[1]));
+        }
+      };
+    }
+
+    @Override
+    public String toString() {
+      return name + " probe (timeout " + timeout.toMillis() + " ms, " + workers + " workers)";
+    }
+  }
 
   /** Requests in flight while creating and touching the entities before a run. */
   private static final int SETUP_IN_FLIGHT = 16;
@@ -82,6 +103,7 @@ public final class FailoverBenchmark {
     // A crash hits any of the 3 nodes alike, so by default one run in three kills the oldest
     // (the coordinators' host): "oldest", "other" (a non-oldest node, alternating) or a node index.
     List<String> victims = List.of("other", "other", "oldest");
+    List<Probe> probes = List.of(Probe.QUICK);
     for (int i = 0; i < args.length; i++) {
       switch (args[i]) {
         case "--runs" -> runs = Integer.parseInt(args[++i]);
@@ -94,25 +116,32 @@ public final class FailoverBenchmark {
           com.typesafe.config.ConfigFactory.invalidateCaches();
         }
         case "--victims" -> victims = List.of(args[++i].split(","));
+        case "--probes" -> probes = Stream.of(args[++i].split(",")).map(Probe::parse).toList();
         default -> throw new IllegalArgumentException("unknown argument " + args[i]);
       }
     }
     Path out = Path.of("target", "bench");
     Files.createDirectories(out);
+    say("probes, alternating run by run: " + probes);
     List<Run> results = new ArrayList<>();
     try {
       TestCassandra.instance();
       for (String mode : modes) {
-        results.addAll(runMode(mode, runs, entities, jvmOptions, victims));
+        results.addAll(runMode(mode, runs, entities, jvmOptions, victims, probes));
       }
     } finally {
       TestCassandra.stop();
     }
-    report(results, out);
+    report(results, probes, out);
   }
 
   private static List<Run> runMode(
-      String modeSpec, int runs, int entityCount, String jvmOptions, List<String> victims)
+      String modeSpec,
+      int runs,
+      int entityCount,
+      String jvmOptions,
+      List<String> victims,
+      List<Probe> probes)
       throws Exception {
     // "name=-Dkey=value|-Dkey=value": Starfish's timings with these options on the nodes, so that
     // a setting can be compared with the default in the same run.
@@ -162,7 +191,9 @@ public final class FailoverBenchmark {
               mode, entityCount, (System.nanoTime() - creating) / 1e9));
       for (int run = 1; run <= runs; run++) {
         Node victim = chooseVictim(cluster, victims.get((run - 1) % victims.size()), run);
-        results.add(oneRun(cluster, mode, run, victim, ids));
+        Probe probe = probes.get((run - 1) % probes.size());
+        String label = probes.size() > 1 ? mode + "/" + probe.name() : mode;
+        results.add(oneRun(cluster, label, run, victim, ids, probe));
         say(mode + " run " + run + ": " + results.get(results.size() - 1));
         say(mode + ": restarting " + victim);
         cluster.restartNode(victim, Duration.ofMinutes(3));
@@ -200,7 +231,8 @@ public final class FailoverBenchmark {
   }
 
   private static Run oneRun(
-      ForkedCluster cluster, String mode, int run, Node victim, List<String> ids) throws Exception {
+      ForkedCluster cluster, String mode, int run, Node victim, List<String> ids, Probe probe)
+      throws Exception {
     List<Node> survivors = cluster.nodes().stream().filter(n -> n != victim).toList();
     // Wait until the victim hosts some of the entities and shard placement has settled: no shard
     // moved for two rebalance intervals. (After the previous victim's restart, rebalancing moves
@@ -248,7 +280,7 @@ public final class FailoverBenchmark {
     say(affected.size() + " entities on " + victim + ", all alive; killing it");
 
     AtomicBoolean loadRunning = new AtomicBoolean(true);
-    int workers = Math.min(affected.size(), PROBE_WORKERS);
+    int workers = Math.min(affected.size(), probe.workers());
     ExecutorService pool = Executors.newFixedThreadPool(workers + 2);
     Map<String, Double> backAfter = new ConcurrentHashMap<>();
     AtomicLong unreachableAt = new AtomicLong();
@@ -321,7 +353,7 @@ public final class FailoverBenchmark {
                   Node via = survivors.get(attempt.getAndIncrement() % 2);
                   try {
                     HttpResponse<String> response =
-                        cluster.get(via, "/api/v1/entities/account/" + id, PROBE_TIMEOUT);
+                        cluster.get(via, "/api/v1/entities/account/" + id, probe.timeout());
                     outcomes
                         .computeIfAbsent("" + response.statusCode(), k -> new AtomicLong())
                         .incrementAndGet();
@@ -341,8 +373,8 @@ public final class FailoverBenchmark {
                 }
               }));
     }
-    for (var probe : probes) {
-      probe.get(320, TimeUnit.SECONDS);
+    for (var worker : probes) {
+      worker.get(320, TimeUnit.SECONDS);
     }
     loadRunning.set(false);
     pool.shutdown();
@@ -439,9 +471,13 @@ public final class FailoverBenchmark {
     }
   }
 
-  private static void report(List<Run> results, Path out) throws IOException {
+  private static void report(List<Run> results, List<Probe> probes, Path out) throws IOException {
     StringBuilder md = new StringBuilder();
-    md.append("Failover benchmark, ").append(Instant.now()).append("\n\n");
+    md.append("Failover benchmark, ")
+        .append(Instant.now())
+        .append(", probes alternating run by run: ")
+        .append(probes)
+        .append("\n\n");
     md.append("| mode | run | victim node | victim hosted the coordinator | entities on victim |")
         .append(" unreachable (s) | removed (s) |")
         .append(" first entity answers (s) | all entities answer (s) | probe outcomes |\n")
