@@ -130,6 +130,15 @@ class PartitionSuiteIT extends FaultScenarios {
     // The oldest node hosts the shard coordinators, whose remembered shards are in the journal:
     // the hardest node to lose the journal on.
     Node cut = cluster.oldest(cluster.node(1));
+    // Right after the start the oldest node hosts most shards, and rebalancing moves only a few
+    // per round: cut it once accounts live on both sides, or there is nothing to compare.
+    ForkedCluster.await(
+        "accounts hosted by the node to cut and by the others",
+        healingDeadline(),
+        () -> {
+          Map<Boolean, List<String>> sides = split(accounts, cut);
+          return !sides.get(true).isEmpty() && !sides.get(false).isEmpty();
+        });
     long fault = System.nanoTime();
     faultNanos = fault;
     cluster.cutFromCassandra(cut);
@@ -147,16 +156,20 @@ class PartitionSuiteIT extends FaultScenarios {
     // Every account hosted by the other nodes still takes writes during the cut. (The clients'
     // own acknowledgements are no measure of that: each of them soon waits out an operation on
     // an account of the cut node, all at about the same time.)
-    Map<String, String> homes = cluster.shardHomes(cluster.node(1), "account");
-    List<String> elsewhere =
-        accounts.stream()
-            .filter(
-                a -> {
-                  String home = homes.get(ForkedCluster.shardOf(a));
-                  return home != null && !home.equals(cut.address());
-                })
-            .toList();
-    assertThat(elsewhere).as("accounts hosted by the other nodes").isNotEmpty();
+    // (One read of the shard view can miss a region that does not answer in time: poll.)
+    Map<String, String> homes = new java.util.HashMap<>();
+    List<String> elsewhere = new java.util.ArrayList<>();
+    ForkedCluster.await(
+        "a shard view listing accounts on the cut node and on the others",
+        healingDeadline(),
+        () -> {
+          homes.clear();
+          homes.putAll(cluster.shardHomes(cluster.node(1), "account"));
+          Map<Boolean, List<String>> sides = split(accounts, cut, homes);
+          elsewhere.clear();
+          elsewhere.addAll(sides.get(false));
+          return !elsewhere.isEmpty() && !sides.get(true).isEmpty();
+        });
     for (String account : elsewhere) {
       Operation deposit = workload.depositNow(account, OPERATION_DEADLINE);
       assertThat(deposit.outcome())
@@ -282,5 +295,19 @@ class PartitionSuiteIT extends FaultScenarios {
     Duration fullService = awaitFullService(accounts, fault);
     awaitAcknowledged(100);
     finish("flapping-link", accounts, fullService, "flapping began to full service");
+  }
+
+  /** Accounts by whether {@code node} hosts them (true) or another node does (false). */
+  private Map<Boolean, List<String>> split(List<String> accounts, Node node) {
+    return split(accounts, node, cluster.shardHomes(cluster.node(1), "account"));
+  }
+
+  private static Map<Boolean, List<String>> split(
+      List<String> accounts, Node node, Map<String, String> homes) {
+    return accounts.stream()
+        .filter(a -> homes.get(ForkedCluster.shardOf(a)) != null)
+        .collect(
+            Collectors.partitioningBy(
+                a -> homes.get(ForkedCluster.shardOf(a)).equals(node.address())));
   }
 }
