@@ -28,9 +28,14 @@ public final class EventStreams {
    *
    * @param heartbeat a comment line is sent on a stream quiet for this long
    * @param maxOpen streams open at once on this node
+   * @param typeResumeOverlap how far before its Last-Event-ID a resumed type stream starts again
    */
-  public record Settings(Duration heartbeat, int maxOpen) {
+  public record Settings(Duration heartbeat, int maxOpen, Duration typeResumeOverlap) {
     public Settings {
+      if (typeResumeOverlap.isNegative()) {
+        throw new IllegalArgumentException(
+            "type-resume-overlap must be >= 0, was " + typeResumeOverlap);
+      }
       if (heartbeat.isNegative() || heartbeat.isZero()) {
         throw new IllegalArgumentException("heartbeat must be > 0, was " + heartbeat);
       }
@@ -41,7 +46,8 @@ public final class EventStreams {
 
     public static Settings create(Config config) {
       Config c = config.getConfig("starfish.http.event-streams");
-      return new Settings(c.getDuration("heartbeat"), c.getInt("max-open"));
+      return new Settings(
+          c.getDuration("heartbeat"), c.getInt("max-open"), c.getDuration("type-resume-overlap"));
     }
   }
 
@@ -61,6 +67,11 @@ public final class EventStreams {
    */
   public void closeAll() {
     closing.shutdown();
+  }
+
+  /** How far before its Last-Event-ID a resumed type stream starts again. */
+  Duration typeResumeOverlap() {
+    return settings.typeResumeOverlap();
   }
 
   /** Streams open on this node now. */

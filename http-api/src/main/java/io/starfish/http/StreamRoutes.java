@@ -17,7 +17,9 @@ import org.apache.pekko.http.javadsl.server.Route;
  * {@code GET /api/v1/streams/{type}}: the events of every entity of a streamed type ({@link
  * EntityType#streamed()}), as Server-Sent Events, read by tag from the journal. Each event's {@code
  * id} is its offset in the stream (a time UUID); a client that reconnects, to any node, with it in
- * {@code Last-Event-ID} goes on with the next event.
+ * {@code Last-Event-ID} gets every event after it, and again the events of the {@code
+ * type-resume-overlap} before it (at least once: the client skips an entity's sequence numbers it
+ * already has).
  */
 public final class StreamRoutes extends AllDirectives {
 
@@ -61,9 +63,7 @@ public final class StreamRoutes extends AllDirectives {
         lastEventId -> {
           Optional<Problem> problem = streamable(type);
           if (problem.isEmpty() && lastEventId.isPresent()) {
-            try {
-              UUID.fromString(lastEventId.get().trim());
-            } catch (IllegalArgumentException e) {
+            if (!isTimeUuid(lastEventId.get().trim())) {
               problem =
                   Optional.of(
                       Problem.of(
@@ -71,7 +71,7 @@ public final class StreamRoutes extends AllDirectives {
                           "Invalid query",
                           400,
                           LAST_EVENT_ID
-                              + " must be the id of an event of this stream, got \""
+                              + " must be the id of an event of this stream (a time UUID), got \""
                               + CommandCodec.abbreviate(lastEventId.get())
                               + "\""));
             }
@@ -82,7 +82,7 @@ public final class StreamRoutes extends AllDirectives {
           return streams.serve(
               "type " + type,
               events
-                  .followType(type, lastEventId.map(String::trim))
+                  .followType(type, lastEventId.map(String::trim), streams.typeResumeOverlap())
                   .map(
                       e ->
                           ServerSentEvent.create(
@@ -91,6 +91,14 @@ public final class StreamRoutes extends AllDirectives {
                               e.offset())),
               instance);
         });
+  }
+
+  private static boolean isTimeUuid(String id) {
+    try {
+      return UUID.fromString(id).version() == 1;
+    } catch (IllegalArgumentException e) {
+      return false;
+    }
   }
 
   /** Why {@code type} has no stream across its entities, if it has none. */

@@ -1,10 +1,12 @@
 package io.starfish.sharding;
 
+import com.datastax.oss.driver.api.core.uuid.Uuids;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.starfish.sharding.internal.EntityDeleted;
 import io.starfish.sharding.internal.KeyRecorded;
 import io.starfish.sharding.internal.SplitEvent;
 import io.starfish.sharding.internal.TimerMarkers;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
@@ -149,19 +151,32 @@ public final class EntityEvents {
   }
 
   /**
-   * The events of every entity of a streamed type ({@link EntityType#streamed()}), after {@code
-   * after} (an offset of this stream) or from the first, and then each new one; never completes.
-   * They appear a few seconds after they are written (the read journal's eventual-consistency
-   * delay), in the order of their time UUIDs; one entity's events stay in sequence order.
+   * The events of every entity of a streamed type ({@link EntityType#streamed()}), from the first
+   * or, after {@code after} (an offset of this stream), from {@code resumeOverlap} before it, and
+   * then each new one; never completes. They appear a few seconds after they are written (the read
+   * journal's eventual-consistency delay), in the order of their time UUIDs; one entity's events
+   * stay in sequence order.
+   *
+   * <p>The overlap is why a resumed stream loses nothing: the read journal delivers an event whose
+   * tag row became visible late (a tag write repaired by the entity's recovery after a crash) after
+   * events with later offsets, so a client's last offset can be later than an event it has not
+   * received yet. A resumed stream therefore repeats events: a client skips those whose sequence
+   * number it already has for that entity.
    *
    * @throws IllegalArgumentException when {@code after} is not an offset of such a stream
    */
-  public Source<TypeEvent, NotUsed> followType(String type, Optional<String> after) {
+  public Source<TypeEvent, NotUsed> followType(
+      String type, Optional<String> after, Duration resumeOverlap) {
     if (byTag == null) {
       throw new UnsupportedOperationException("the read journal cannot read events by tag");
     }
+    if (resumeOverlap.isNegative()) {
+      throw new IllegalArgumentException("resumeOverlap must be >= 0, was " + resumeOverlap);
+    }
     Offset offset =
-        after.map(a -> Offset.timeBasedUUID(UUID.fromString(a))).orElse(Offset.noOffset());
+        after
+            .map(a -> Offset.timeBasedUUID(earlier(UUID.fromString(a), resumeOverlap)))
+            .orElse(Offset.noOffset());
     String prefix = type + "|";
     return visible(byTag.eventsByTag(type, offset))
         .mapConcat(
@@ -176,6 +191,21 @@ public final class EntityEvents {
                                     : e.persistenceId(),
                                 event))
                     .toList());
+  }
+
+  /**
+   * The smallest time UUID of the instant {@code overlap} before {@code offset}'s, or {@code
+   * offset} itself when the overlap is zero (queries by tag start after their offset, exclusively).
+   */
+  static UUID earlier(UUID offset, Duration overlap) {
+    if (offset.version() != 1) {
+      throw new IllegalArgumentException("not a time UUID: " + offset);
+    }
+    if (overlap.isZero()) {
+      return offset;
+    }
+    long millis = Uuids.unixTimestamp(offset) - overlap.toMillis();
+    return Uuids.startOf(millis);
   }
 
   /**
