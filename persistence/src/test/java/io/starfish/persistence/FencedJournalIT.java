@@ -175,6 +175,64 @@ class FencedJournalIT {
   }
 
   /**
+   * With starfish.persistence.fence-sharding-stores = off, Pekko Cluster Sharding's
+   * remember-entities stores (persistence ids /sharding/...) are written without the fence: no
+   * fence column in their rows, recovered the plugin's way; an entity's events next to them stay
+   * fenced. By default the stores' rows carry the fence like any entity's.
+   */
+  @Test
+  void shardingStoresAreWrittenWithoutTheFenceOnlyWhenSwitchedOff() throws Exception {
+    nodeA =
+        ActorTestKit.create(
+            "fence-stores-off",
+            ConfigFactory.parseString("starfish.persistence.fence-sharding-stores = off")
+                .withFallback(config()));
+    PersistenceId store = PersistenceId.ofUniqueId("/sharding/bankShard/7");
+    PersistenceId entity = PersistenceId.of("fenced", "next-to-the-store");
+    TestProbe<Long> replies = nodeA.createTestProbe();
+    Duration timeout = Duration.ofSeconds(20);
+    ActorRef<Command> storeActor = nodeA.spawn(entity(store));
+    storeActor.tell(new Add(1, replies.getRef()));
+    storeActor.tell(new Add(2, replies.getRef()));
+    assertThat(replies.receiveMessage(timeout)).isEqualTo(1L);
+    assertThat(replies.receiveMessage(timeout)).isEqualTo(2L);
+    nodeA.spawn(entity(entity)).tell(new Add(5, replies.getRef()));
+    assertThat(replies.receiveMessage(timeout)).isEqualTo(1L);
+    assertThat(fence(store)).as("fence of the sharding store's partition").isNull();
+    assertThat(fence(entity)).as("fence of the entity's partition").isEqualTo(1L);
+
+    // A new incarnation of the store recovers both events and goes on.
+    nodeA.stop(storeActor, timeout);
+    ActorRef<Command> again = nodeA.spawn(entity(store));
+    again.tell(new Add(3, replies.getRef()));
+    assertThat(replies.receiveMessage(timeout)).isEqualTo(3L);
+    assertThat(rows(store)).extracting(r -> r.getLong("sequence_nr")).containsExactly(1L, 2L, 3L);
+    nodeA.shutdownTestKit();
+
+    nodeA = ActorTestKit.create("fence-stores-default", config());
+    TestProbe<Long> repliesByDefault = nodeA.createTestProbe();
+    PersistenceId fencedStore = PersistenceId.ofUniqueId("/sharding/bankCoordinator");
+    nodeA.spawn(entity(fencedStore)).tell(new Add(1, repliesByDefault.getRef()));
+    assertThat(repliesByDefault.receiveMessage(timeout)).isEqualTo(1L);
+    assertThat(fence(fencedStore)).as("fence of the store's partition, fencing it").isEqualTo(1L);
+  }
+
+  /** The fence column of {@code id}'s first partition (null when it has none). */
+  private Long fence(PersistenceId id) {
+    try (CqlSession cql = session()) {
+      Row row =
+          cql.execute(
+                  "SELECT starfish_fence FROM "
+                      + keyspace
+                      + ".messages WHERE persistence_id = ? AND partition_nr = 0 LIMIT 1",
+                  id.id())
+              .one();
+      assertThat(row).as("a row of %s", id.id()).isNotNull();
+      return row.isNull(0) ? null : row.getLong(0);
+    }
+  }
+
+  /**
    * The plugin's documented {@code support-all-persistence-ids = off} (no all_persistence_ids
    * table, one insert less per new entity): the fenced journal writes and recovers as before. It
    * used to prepare its insert into that table regardless, which failed every write (found by the

@@ -84,6 +84,13 @@ public final class FencedCassandraJournal extends CassandraJournal {
 
   private static final String SHARED_CONFIG_PATH = "pekko.persistence.cassandra";
 
+  /**
+   * The persistence ids of Pekko Cluster Sharding's event-sourced remember-entities stores: {@code
+   * /sharding/<type>Coordinator} (the shards to start) and {@code /sharding/<type>Shard/<id>} (each
+   * shard's entities to start).
+   */
+  static final String SHARDING_STORES = "/sharding/";
+
   /** How long a recovery waits for the entity's write still in flight (see below). */
   static final java.time.Duration RECOVERY_WAITS_FOR_WRITE = java.time.Duration.ofSeconds(10);
 
@@ -109,6 +116,13 @@ public final class FencedCassandraJournal extends CassandraJournal {
    * starfish.persistence.highest-from-fence may be off.
    */
   private final boolean pluginReadsHighest;
+
+  /**
+   * Off (not the default): Pekko Cluster Sharding's own remember-entities stores (persistence ids
+   * under {@link #SHARDING_STORES}) are written and their highest read the plugin's way, without
+   * the fence's Paxos round.
+   */
+  private final boolean fenceShardingStores;
 
   private final long targetPartitionSize;
   private final TagHandOff tags;
@@ -147,6 +161,12 @@ public final class FencedCassandraJournal extends CassandraJournal {
             OptionConverters.toJava(context().child("tagWrites")),
             shared.getString("events-by-tag.bucket-size"),
             shared.getDuration("events-by-tag.tag-write-timeout"));
+    this.fenceShardingStores =
+        context()
+            .system()
+            .settings()
+            .config()
+            .getBoolean("starfish.persistence.fence-sharding-stores");
     this.writeProfile =
         context().system().settings().config().getString(SHARED_CONFIG_PATH + ".write-profile");
     this.unanswered = new UnansweredWrites(writeProfile);
@@ -172,6 +192,9 @@ public final class FencedCassandraJournal extends CassandraJournal {
               CollectionConverters.asScala(List.<Try<BoxedUnit>>of()).toList()));
     }
     String persistenceId = writes.get(0).persistenceId();
+    if (unfenced(persistenceId)) {
+      return super.asyncWriteMessages(messages);
+    }
     CompletableFuture<Seq<Try<BoxedUnit>>> result;
     try {
       List<PersistentRepr> events = new ArrayList<>();
@@ -218,6 +241,10 @@ public final class FencedCassandraJournal extends CassandraJournal {
    */
   @Override
   public Future<Object> asyncReadHighestSequenceNr(String persistenceId, long fromSequenceNr) {
+    if (unfenced(persistenceId)) {
+      // Its rows carry no fence (or a stale one, from before this was off): the plugin's read.
+      return super.asyncReadHighestSequenceNr(persistenceId, fromSequenceNr);
+    }
     CompletableFuture<?> inProgress = writesInProgress.get(persistenceId);
     if (inProgress == null) {
       return readHighest(persistenceId, fromSequenceNr);
@@ -247,6 +274,17 @@ public final class FencedCassandraJournal extends CassandraJournal {
                   recovering);
             });
     return FutureConverters.asScala(highest);
+  }
+
+  /**
+   * Whether {@code persistenceId} is written without the fence: sharding's remember-entities
+   * stores, when starfish.persistence.fence-sharding-stores is off. Their events only say which
+   * shards and entities to start again after a move; a second writer (a paused node's stale shard)
+   * can then overwrite such a record, and an entity whose record is lost starts on its next message
+   * instead of right after a failover. Entity events are always fenced.
+   */
+  private boolean unfenced(String persistenceId) {
+    return !fenceShardingStores && persistenceId.startsWith(SHARDING_STORES);
   }
 
   /** From the fence where it can answer, else the plugin's read (on the journal's thread). */
