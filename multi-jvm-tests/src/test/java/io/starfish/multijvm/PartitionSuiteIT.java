@@ -128,17 +128,42 @@ class PartitionSuiteIT extends FaultScenarios {
     awaitAcknowledged(200);
 
     // The oldest node hosts the shard coordinators, whose remembered shards are in the journal:
-    // the hardest node to lose the journal on.
-    Node cut = cluster.oldest(cluster.node(1));
-    // Right after the start the oldest node hosts most shards, and rebalancing moves only a few
-    // per round: cut it once accounts live on both sides, or there is nothing to compare.
+    // the hardest node to lose the journal on, so it is cut when it hosts accounts. Right after
+    // the start it hosts most shards, and rebalancing moves only a few per round; and once the
+    // shards are spread, the few accounts may all live elsewhere (a fresh-clone run, 2026-12-04:
+    // none on the oldest after 57 s). So: wait until accounts live on two nodes or more, and cut
+    // the oldest if it hosts some, else the node hosting the most. Either way the node cut hosts
+    // accounts and others host the rest, which is what the checks below compare.
+    Node oldest = cluster.oldest(cluster.node(1));
+    List<Node> toCut = new java.util.ArrayList<>();
     ForkedCluster.await(
-        "accounts hosted by the node to cut and by the others",
+        "accounts hosted by two nodes or more",
         healingDeadline(),
         () -> {
-          Map<Boolean, List<String>> sides = split(accounts, cut);
-          return !sides.get(true).isEmpty() && !sides.get(false).isEmpty();
+          Map<String, String> homes = cluster.shardHomes(cluster.node(1), "account");
+          Map<Node, Integer> hosted = new java.util.HashMap<>();
+          for (Node node : cluster.nodes()) {
+            int count = split(accounts, node, homes).get(true).size();
+            if (count > 0) {
+              hosted.put(node, count);
+            }
+          }
+          if (hosted.size() < 2) {
+            return false;
+          }
+          toCut.clear();
+          toCut.add(
+              hosted.containsKey(oldest)
+                  ? oldest
+                  : java.util.Collections.max(hosted.entrySet(), Map.Entry.comparingByValue())
+                      .getKey());
+          return true;
         });
+    Node cut = toCut.get(0);
+    System.out.println(
+        "[partitions] cassandra-cut: cutting "
+            + cut
+            + (cut == oldest ? " (the oldest, host of the coordinators)" : " (not the oldest)"));
     long fault = System.nanoTime();
     faultNanos = fault;
     cluster.cutFromCassandra(cut);
