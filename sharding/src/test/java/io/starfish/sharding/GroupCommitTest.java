@@ -71,6 +71,14 @@ class GroupCommitTest {
 
   private String id;
 
+  /**
+   * Holds the wallet's first write until every command of a burst is in its mailbox, so the rest
+   * really arrive while that write is in flight (on a slow machine the in-memory write could
+   * otherwise finish before the test thread sends the second command).
+   */
+  private final java.util.concurrent.CountDownLatch burstSent =
+      new java.util.concurrent.CountDownLatch(1);
+
   @BeforeAll
   static void start() {
     testKit =
@@ -100,6 +108,9 @@ class GroupCommitTest {
           @Override
           public ProcessingResult tryProcess(String persistenceId, JournalOperation operation) {
             if (operation instanceof WriteEvents write && persistenceId.equals("wallet|" + id)) {
+              if (writes.isEmpty()) {
+                awaitBurst();
+              }
               writes.add(write.getBatch().size());
               if (failGroupWrites && write.getBatch().size() > 1) {
                 return new StorageFailure(new RuntimeException("journal write failed (test)"));
@@ -108,6 +119,14 @@ class GroupCommitTest {
             return ProcessingSuccess$.MODULE$;
           }
         });
+  }
+
+  private void awaitBurst() {
+    try {
+      burstSent.await(5, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private ActorRef<EntityMessage> spawnWallet(ShardingSettings sharding) {
@@ -134,13 +153,6 @@ class GroupCommitTest {
   }
 
   /** Sends every command at once (they queue in the mailbox) and collects the answers in order. */
-  private List<EntityResult> burst(ActorRef<EntityMessage> wallet, List<EntityMessage.Execute> all)
-      throws Exception {
-    all.forEach(wallet::tell);
-    List<EntityResult> answers = new ArrayList<>();
-    return answers;
-  }
-
   private List<EntityResult> sendAll(
       ActorRef<EntityMessage> wallet, List<Object> commands, List<String> keys) {
     List<TestProbe<EntityResult>> probes = new ArrayList<>();
@@ -149,6 +161,7 @@ class GroupCommitTest {
       probes.add(probe);
       wallet.tell(new EntityMessage.Execute(json(commands.get(i)), keys.get(i), probe.ref()));
     }
+    burstSent.countDown();
     List<EntityResult> answers = new ArrayList<>();
     for (TestProbe<EntityResult> probe : probes) {
       answers.add(probe.receiveMessage(Duration.ofSeconds(5)));
