@@ -140,9 +140,8 @@ class EntityApiGuardsTest {
     List<CompletableFuture<HttpResponse<String>>> admitted =
         burst.stream().filter(answer -> !answer.isDone()).toList();
     assertThat(admitted).hasSize(4);
-    synchronized (held) {
-      assertThat(held).hasSize(4);
-    }
+    // an admitted request reaches its entity only once its body is read: wait for all four
+    Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> heldCount() == 4);
     for (HttpResponse<String> response : shed) {
       statuses.merge(response.statusCode(), 1, Integer::sum);
       assertThat(response.headers().firstValue("Retry-After")).hasValue("1");

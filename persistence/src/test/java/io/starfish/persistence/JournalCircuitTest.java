@@ -147,11 +147,12 @@ class JournalCircuitTest {
 
   @Test
   void whileOpenReadinessReportsTheReasonAndFailuresDoNotProbeAgain() throws Exception {
-    answer.set(JournalCircuitTest::down);
+    // the probe that opens the circuit answers "down"; the background probe scheduled once it is
+    // open never answers, so it schedules no further probe (set before, not after, the opening:
+    // a slow test thread could otherwise let the background probe answer "down" too)
+    answer.set(() -> circuit.isOpen() ? new CompletableFuture<>() : down());
     circuit.recordFailure(new RuntimeException("write failed"));
     int probesAtOpen = probes.get();
-    // the scheduled background probe never answers, so it schedules no further probe
-    answer.set(CompletableFuture::new);
     await()
         .atMost(Duration.ofSeconds(5))
         .pollInterval(Duration.ofMillis(10))

@@ -149,8 +149,10 @@ class StarfishShardingTest {
     testKit =
         ShardingTestSupport.singleNodeCluster(
             "StarfishShardingTest",
-            "starfish.sharding.passivate-idle-after = 1s\n"
-                // quick saga retries, well inside the 1 s passivation (checked at start)
+            "starfish.sharding.passivate-idle-after = 3s\n"
+                // quick saga retries, well inside the 3 s passivation (checked at start); 3 s so
+                // that a
+                // slow machine does not passivate an entity between a test's ask and its check
                 + "starfish.sharding.saga { step-timeout = 200ms, retry-min-backoff = 50ms,"
                 + " retry-max-backoff = 100ms }");
     sharding = StarfishSharding.init(testKit.system(), EntityRegistry.of(TALLY, NOTEBOOK, RELAY));
@@ -215,10 +217,10 @@ class StarfishShardingTest {
                         .asInt()
                     == 4);
     Awaitility.await().atMost(10, TimeUnit.SECONDS).until(() -> relayDone("r-done"));
-    // Not passivated (1 s here) although it gets no answer: its retries keep it running, so that
+    // Not passivated (3 s here) although it gets no answer: its retries keep it running, so that
     // remember-entities would restart it after a crash.
     Awaitility.await()
-        .during(Duration.ofMillis(2500))
+        .during(Duration.ofMillis(4500))
         .atMost(Duration.ofSeconds(10))
         .until(() -> runningRelays().contains("r-stuck"));
     assertThat(relayDone("r-stuck")).isFalse();
@@ -294,7 +296,7 @@ class StarfishShardingTest {
         .as("the entity is alive in the shard that shardIdOf names")
         .isGreaterThanOrEqualTo(1);
 
-    // passivate-idle-after = 1s in this test's config
+    // passivate-idle-after = 3s in this test's config
     Awaitility.await("idle entity passivated")
         .atMost(15, TimeUnit.SECONDS)
         .pollInterval(Duration.ofMillis(200))

@@ -94,7 +94,9 @@ class ResendingAskTest {
     assertThat(took)
         .isGreaterThanOrEqualTo(Duration.ofMillis(950))
         .isLessThan(Duration.ofSeconds(3));
-    assertThat(gateway.asks.get()).isEqualTo(4); // at 0, 300, 600 and 900 ms
+    // at 0, 300, 600 and 900 ms on time; a loaded machine may run a resend late, never past the
+    // deadline
+    assertThat(gateway.asks.get()).isBetween(2, 4);
   }
 
   @Test

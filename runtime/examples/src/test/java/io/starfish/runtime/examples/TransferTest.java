@@ -43,8 +43,10 @@ class TransferTest {
         ActorTestKit.create(
             "TransferTest",
             com.typesafe.config.ConfigFactory.parseString(
-                    // quick retries, so that the retry test does not wait long
-                    "starfish.sharding.saga { step-timeout = 1 s, retry-min-backoff = 50 ms,"
+                    // quick retries, so that the retry test does not wait long; a step timeout that
+                    // a slow
+                    // machine cannot hit between a step and the test's answer to it
+                    "starfish.sharding.saga { step-timeout = 3 s, retry-min-backoff = 50 ms,"
                         + " retry-max-backoff = 200 ms }")
                 .withFallback(EntityTestKit.config()));
   }
@@ -78,7 +80,7 @@ class TransferTest {
 
   /** The next step the saga sends to account {@code id}: checked for its command and key. */
   private Execute expectStep(String id, String command, String step) {
-    Execute execute = account(id).expectMessageClass(Execute.class, Duration.ofSeconds(5));
+    Execute execute = account(id).expectMessageClass(Execute.class, Duration.ofSeconds(10));
     assertThat(execute.command().toString()).isEqualTo(json(command).toString());
     assertThat(execute.idempotencyKey()).isEqualTo("transfer:" + transferId + ":" + step);
     return execute;
@@ -90,7 +92,7 @@ class TransferTest {
   }
 
   private Transfer.State awaitStatus(String status) {
-    await().atMost(Duration.ofSeconds(5)).until(() -> transfer.state().status().equals(status));
+    await().atMost(Duration.ofSeconds(10)).until(() -> transfer.state().status().equals(status));
     return transfer.state();
   }
 
@@ -206,7 +208,7 @@ class TransferTest {
     expectStep("a1", "{\"type\":\"withdraw\",\"amount\":5}", "withdraw")
         .replyTo()
         .tell(new EntityResult.Unavailable("the journal (Cassandra) is unreachable"));
-    // no answer at all this time: the step times out (1 s here) and is sent again
+    // no answer at all this time: the step times out (3 s here) and is sent again
     expectStep("a1", "{\"type\":\"withdraw\",\"amount\":5}", "withdraw");
     accept(expectStep("a1", "{\"type\":\"withdraw\",\"amount\":5}", "withdraw"), 95);
     accept(expectStep("a2", "{\"type\":\"deposit\",\"amount\":5}", "deposit"), 5);
