@@ -82,7 +82,10 @@ class DashboardBrowserIT {
       throws Exception {
     Path nodeModules = TestTools.nodeModules();
     // A keyspace of its own: the entity counts the browser checks are then exactly this test's
-    // accounts (earlier tests leave remembered entities in the shared Cassandra).
+    // accounts (earlier tests leave remembered entities in the shared Cassandra). A stable-after
+    // of 5 s: the page (refreshed every second) must see the victim unreachable before it is
+    // downed, and on a slow machine the kill can come after the resolver's warm-up (10 s), when
+    // the default 0.5 s window is easily missed.
     cluster =
         new ForkedCluster(
             "dashboard",
@@ -90,7 +93,8 @@ class DashboardBrowserIT {
             Map.of(
                 "JAVA_TOOL_OPTIONS",
                 "-Dpekko.persistence.cassandra.journal.keyspace=starfish_dashboard_it"
-                    + " -Dpekko.persistence.cassandra.snapshot.keyspace=starfish_dashboard_it_snapshot"),
+                    + " -Dpekko.persistence.cassandra.snapshot.keyspace=starfish_dashboard_it_snapshot"
+                    + " -Dpekko.cluster.split-brain-resolver.stable-after=5s"),
             256);
     cluster.start(Duration.ofMinutes(3));
     Node served = cluster.node(1);

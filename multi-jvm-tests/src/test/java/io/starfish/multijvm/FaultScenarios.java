@@ -10,6 +10,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -84,11 +85,36 @@ abstract class FaultScenarios {
 
   /** Lets the workload complete some operations: a condition on the history, not a fixed sleep. */
   void awaitAcknowledged(long count) {
+    awaitAcknowledged(count + " more acknowledged operations", count, () -> true);
+  }
+
+  /**
+   * Waits until {@code count} more operations are acknowledged and {@code also} holds. A condition
+   * on progress, not on the machine's speed: it fails when no operation is acknowledged for a whole
+   * healing deadline (a stall), or after four of them in all; a slow machine that keeps
+   * acknowledging only takes longer.
+   */
+  void awaitAcknowledged(String what, long count, BooleanSupplier also) {
     long target = workload.count(Outcome.ACKNOWLEDGED) + count;
+    long[] lastProgress = {workload.count(Outcome.ACKNOWLEDGED), System.nanoTime()};
     ForkedCluster.await(
-        count + " more acknowledged operations",
-        healingDeadline(),
-        () -> workload.count(Outcome.ACKNOWLEDGED) >= target,
+        what,
+        healingDeadline().multipliedBy(4),
+        () -> {
+          long acknowledged = workload.count(Outcome.ACKNOWLEDGED);
+          if (acknowledged > lastProgress[0]) {
+            lastProgress[0] = acknowledged;
+            lastProgress[1] = System.nanoTime();
+          } else if (System.nanoTime() - lastProgress[1] > healingDeadline().toNanos()) {
+            throw new AssertionError(
+                "no operation acknowledged for "
+                    + healingDeadline().toSeconds()
+                    + " s while waiting for "
+                    + what
+                    + workload.progress());
+          }
+          return acknowledged >= target && also.getAsBoolean();
+        },
         workload::progress);
   }
 

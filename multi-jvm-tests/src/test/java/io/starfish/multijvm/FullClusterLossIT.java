@@ -100,11 +100,14 @@ class FullClusterLossIT {
         Duration.ofSeconds(30),
         () -> leaders().size() == 1 && !leaders().contains(""));
 
-    // Pekko Management's /ready (what Kubernetes would probe) is Starfish's readiness.
+    // Pekko Management's /ready (what Kubernetes would probe) is Starfish's readiness. Awaited:
+    // one probe (2 s timeout) of a node busy recovering its remembered entities can go unanswered.
     for (Node node : first) {
-      assertThat(cluster.managementStatus(node, "/ready"))
-          .as("%s management /ready", node)
-          .isEqualTo(200);
+      ForkedCluster.await(
+          node + " management /ready answering 200",
+          Duration.ofSeconds(60),
+          () -> cluster.managementStatus(node, "/ready") == 200,
+          () -> " (last status " + cluster.managementStatus(node, "/ready") + ")");
     }
 
     // A fourth node, configured like the others, joins the running cluster (a contact point

@@ -70,18 +70,33 @@ final class HealingTimelineChecks {
         },
         () -> " (timelines: " + timelines + ")");
 
-    // Within the warm-up the resolver waits 10 s; well after it 0.5 s; near its end either.
-    long minimumStableAfter = clusterAgeAtKill < WARM_UP_MS - 10_000 ? 5_000 : 400;
     int observersWithShards = 0;
     for (Node survivor : survivors) {
       List<JsonNode> steps = timelines.get(survivor);
       String context = survivor + "'s timeline " + steps;
-      JsonNode unreachable = required(steps, "member-unreachable", context);
       JsonNode downed = required(steps, "member-downed", context);
-      JsonNode removed = required(steps, "member-removed", context);
-
-      long unreachableAt = unreachable.path("at").asLong();
       long downedAt = downed.path("at").asLong();
+      // the unreachability the resolver acted on: the last one before the downing (a loaded
+      // machine can show a brief unreachable-reachable blip earlier)
+      JsonNode unreachable =
+          steps.stream()
+              .filter(step -> "member-unreachable".equals(step.path("kind").asText()))
+              .filter(step -> step.path("at").asLong() <= downedAt)
+              .reduce((earlier, later) -> later)
+              .orElseThrow(() -> new AssertionError("no member-unreachable in " + context));
+      JsonNode removed = required(steps, "member-removed", context);
+      long unreachableAt = unreachable.path("at").asLong();
+
+      // Within the warm-up (60 s after the last member came Up, as this survivor saw it) the
+      // resolver waits 10 s; well after it 0.5 s; near its end either. The test's own start time
+      // is only the fallback: a node can come Up well before its start() returns.
+      long warmUpAge =
+          lastMemberUpAt(survivor).map(up -> unreachableAt - up).orElse(clusterAgeAtKill);
+      long minimumStableAfter = warmUpAge < WARM_UP_MS - 10_000 ? 5_000 : 400;
+      System.out.printf(
+          "[healing-timeline] %s: last member Up %d ms before the unreachability; unreachable to"
+              + " downed %d ms (at least %d expected)%n",
+          survivor, warmUpAge, downedAt - unreachableAt, minimumStableAfter);
       assertThat(unreachable.path("time").asText())
           .isEqualTo(Instant.ofEpochMilli(unreachableAt).toString());
       // the failure detector needs missed heartbeats: not before the kill, within seconds of it
@@ -92,7 +107,12 @@ final class HealingTimelineChecks {
       // unreachable -> downed is the resolver's stable-after
       assertThat(downed.path("durationFrom").asText()).isEqualTo("member-unreachable");
       assertThat(downed.path("durationMs").asLong())
-          .as(context + " (cluster formed %d ms before the kill)", clusterAgeAtKill)
+          .as(
+              context
+                  + " (last member Up %d ms before the unreachability; test start %d ms before"
+                  + " the kill)",
+              warmUpAge,
+              clusterAgeAtKill)
           .isEqualTo(downedAt - unreachableAt)
           .isBetween(minimumStableAfter, 60_000L);
 
@@ -153,6 +173,23 @@ final class HealingTimelineChecks {
                           }
                         }));
     return steps;
+  }
+
+  /** When {@code observer} last saw any member come Up (epoch ms), if its timeline still has it. */
+  private Optional<Long> lastMemberUpAt(Node observer) {
+    List<Long> ups = new ArrayList<>();
+    cluster
+        .getJson(observer, "/api/v1/cluster/events")
+        .ifPresent(
+            body ->
+                body.path("events")
+                    .forEach(
+                        event -> {
+                          if ("member-up".equals(event.path("kind").asText())) {
+                            ups.add(event.path("at").asLong());
+                          }
+                        }));
+    return ups.stream().max(Long::compare);
   }
 
   private static JsonNode required(List<JsonNode> steps, String kind, String context) {
