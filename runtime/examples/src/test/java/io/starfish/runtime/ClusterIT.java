@@ -57,6 +57,35 @@ class ClusterIT {
     return up;
   }
 
+  /**
+   * A keyed deposit, sent again with its key while the node answers 503: an entity's first start on
+   * a just-formed cluster can outlast the ask timeout on a loaded machine. The key keeps it applied
+   * once, so the balances below still prove each deposit counted exactly once.
+   */
+  private static HttpResponse<String> depositUntilAnswered(TestNode via, String id, long amount)
+      throws Exception {
+    java.net.http.HttpRequest request =
+        java.net.http.HttpRequest.newBuilder(via.uri("/api/v1/entities/account/" + id))
+            .timeout(Duration.ofSeconds(10))
+            .header("Content-Type", "application/json")
+            .header("Idempotency-Key", "deposit-" + id)
+            .POST(
+                java.net.http.HttpRequest.BodyPublishers.ofString(
+                    "{\"type\":\"deposit\",\"amount\":" + amount + "}"))
+            .build();
+    List<HttpResponse<String>> last = new ArrayList<>();
+    Awaitility.await(id + " answering its deposit")
+        .atMost(60, TimeUnit.SECONDS)
+        .pollInterval(Duration.ofMillis(500))
+        .until(
+            () -> {
+              last.clear();
+              last.add(via.send(request));
+              return last.get(0).statusCode() != 503;
+            });
+    return last.get(0);
+  }
+
   private static long balance(HttpResponse<String> response) throws Exception {
     assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
     return EntityJson.MAPPER.readTree(response.body()).get("state").get("balance").asLong();
@@ -89,10 +118,7 @@ class ClusterIT {
     for (int i = 0; i < 24; i++) {
       String id = "cluster-it-" + i;
       TestNode via = nodes.get(i % 3);
-      HttpResponse<String> response =
-          via.post(
-              "/api/v1/entities/account/" + id,
-              "{\"type\":\"deposit\",\"amount\":" + (i + 1) + "}");
+      HttpResponse<String> response = depositUntilAnswered(via, id, i + 1);
       expected.put(id, balance(response));
       assertThat(expected.get(id)).isEqualTo(i + 1);
     }
